@@ -1,0 +1,145 @@
+#include "archive/archive.h"
+
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "archive/blob_store.h"
+#include "archive/format/leaf.h"
+#include "archive/message_index.h"
+#include "archive/migrations.h"
+#include "archive/spool.h"
+
+namespace chainmail {
+namespace {
+
+std::string HostName() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
+std::string RandomBytes(size_t n) {
+  std::string out(n, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n));
+  return out;
+}
+
+uint64_t NowUs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+Status MakeDir(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) return Status::IoError("cannot create " + path + ": " + ec.message());
+  chmod(path.c_str(), 0700);
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string DatabasePath(const std::string& data_dir) { return data_dir + "/chainmail.db"; }
+
+Result<Identity> EnsureIdentity(Database& db, const std::string& origin_name) {
+  Transaction tx(db, Transaction::Kind::kImmediate);
+  if (!tx.status().ok()) return tx.status();
+  std::string base;
+  {
+    Statement get = db.Prepare("SELECT value FROM deployment WHERE key = 'base_origin'");
+    if (get.Step()) base = get.Text(0);
+    if (!get.status().ok()) return get.status();
+  }
+  if (base.empty()) {
+    // Stored once, never derived again: renaming the host later changes nothing.
+    base = (origin_name.empty() ? HostName() : origin_name) + "/chainmail-" + ToHex(RandomBytes(4));
+    Statement put = db.Prepare("INSERT INTO deployment(key, value) VALUES ('base_origin', ?)");
+    if (Status s = put.Bind(1, base).Run(); !s.ok()) return s;
+    for (auto [id, name] : {std::pair{LogName::kMessages, "messages"}, std::pair{LogName::kAudit, "audit"}}) {
+      std::string origin = base + "/" + name;
+      Statement log = db.Prepare("INSERT INTO logs(id, name, origin, log_id) VALUES (?, ?, ?, ?)");
+      Status s = log.Bind(1, static_cast<int64_t>(id)).Bind(2, std::string_view(name)).Bind(3, origin)
+                     .BindBlob(4, AsView(LogIdForOrigin(origin))).Run();
+      if (!s.ok()) return s;
+    }
+  }
+  if (Status s = tx.Commit(); !s.ok()) return s;
+  return Identity{base, base + "/messages", base + "/audit"};
+}
+
+Result<std::unique_ptr<Archive>> Archive::Open(const ArchiveOptions& options) {
+  if (Status s = MakeDir(options.data_dir); !s.ok()) return s;
+  if (Status s = MakeDir(options.data_dir + "/spool"); !s.ok()) return s;
+  auto db = Database::Open(DatabasePath(options.data_dir), Database::Mode::kReadWrite);
+  if (!db.ok()) return db.status();
+  if (Status s = ApplyMigrations(**db); !s.ok()) return s;
+  auto identity = EnsureIdentity(**db, options.origin_name);
+  if (!identity.ok()) return identity.status();
+  auto writer = std::make_unique<GroupCommitWriter>(std::move(*db));
+  return std::unique_ptr<Archive>(new Archive(options, *identity, std::move(writer)));
+}
+
+Archive::Archive(ArchiveOptions options, Identity identity, std::unique_ptr<GroupCommitWriter> writer)
+    : options_(std::move(options)),
+      identity_(std::move(identity)),
+      spool_dir_(options_.data_dir + "/spool"),
+      compressors_(options_.compression_contexts ? options_.compression_contexts
+                                                 : std::max(1u, std::thread::hardware_concurrency()),
+                   options_.zstd_level),
+      writer_(std::move(writer)) {}
+
+Archive::~Archive() { Close(); }
+
+void Archive::Close() { writer_->Stop(); }
+
+Result<std::unique_ptr<MessageSpool>> Archive::BeginMessage() {
+  struct statvfs fs {};
+  if (statvfs(options_.data_dir.c_str(), &fs) == 0 &&
+      static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize < options_.min_free_bytes)
+    return Status::NoSpace("free space in " + options_.data_dir + " is below archive.min_free_mb");
+  return std::unique_ptr<MessageSpool>(new ArchiveSpool(spool_dir_, options_.spool_memory_bytes));
+}
+
+Result<RecordId> Archive::Commit(std::unique_ptr<MessageSpool> spool_base, MessagePayload envelope) {
+  auto* spool = dynamic_cast<ArchiveSpool*>(spool_base.get());
+  if (spool == nullptr) return Status::InvalidArgument("spool was not made by this archive");
+  if (Status s = spool->Finish(); !s.ok()) return s;
+
+  const HeaderMetadata headers = ScanHeaders(spool->prefix(), spool->size() <= spool->prefix().size());
+  MessagePayload payload = std::move(envelope);
+  payload.received_time_us = NowUs();
+  payload.raw_sha256 = spool->sha256();
+  payload.raw_length = spool->size();
+  payload.codec = Codec::kZstd;
+  payload.flags = (payload.flags & ~msgflag::kRecomputableMask) | spool->content_flags() | headers.flags;
+
+  auto compressed = compressors_.Compress(spool->body(), spool_dir_, options_.spool_memory_bytes);
+  if (!compressed.ok()) return compressed.status();
+
+  const RecordId id = RecordId::Generate();
+  AppendRequest request;
+  request.log = LogName::kMessages;
+  request.type = RecordType::kMessage;
+  request.record_id = id;
+  request.salt = RandomBytes(kSaltSize);
+  request.payload = payload.Encode();
+  request.weight_bytes = (*compressed)->size();
+  const TempBuffer& body = **compressed;
+  request.write_content = [&](Database& db, const AppendedLeaf& leaf) -> Status {
+    if (Status s = BlobStore::Put(db, payload.raw_sha256, payload.raw_length, body); !s.ok()) return s;
+    return WriteIndexRow(db, BuildIndexRow(id, leaf.seq, payload, headers));
+  };
+  std::vector<AppendRequest> requests;
+  requests.push_back(std::move(request));
+  auto appended = writer_->Append(std::move(requests));
+  if (!appended.ok()) return appended.status();
+  return id;
+}
+
+}  // namespace chainmail

@@ -1,0 +1,63 @@
+// Archive: the storage engine's front door for the daemon and the CLI. Open() creates or
+// migrates the database in a data directory, establishes the deployment identity on first
+// start, and starts the single writer. It implements MessageIngest: sessions spool bytes,
+// then Commit() hashes, scans headers, compresses in a bounded pool and hands the record
+// to the group-commit writer, returning only once it is durable.
+//
+// Thread-safe: one Archive serves every session of the process.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "archive/compressor_pool.h"
+#include "archive/group_commit_writer.h"
+#include "archive/ingest.h"
+
+namespace chainmail {
+
+struct ArchiveOptions {
+  std::string data_dir = "./var";
+  std::string origin_name;            // base origin's name; default: the host name
+  int zstd_level = 3;
+  size_t compression_contexts = 0;    // 0: one per core
+  size_t spool_memory_bytes = 256 * 1024;  // a message larger than this spools to disk
+  uint64_t min_free_bytes = 64ull << 20;   // below this, new messages get 452 4.3.1
+};
+
+struct Identity {
+  std::string base_origin;      // e.g. "mail.example.com/chainmail-3f9a1c07"
+  std::string messages_origin;  // base + "/messages"
+  std::string audit_origin;     // base + "/audit"
+};
+
+std::string DatabasePath(const std::string& data_dir);
+
+class Archive : public MessageIngest {
+ public:
+  static Result<std::unique_ptr<Archive>> Open(const ArchiveOptions& options);
+  ~Archive() override;
+
+  Result<std::unique_ptr<MessageSpool>> BeginMessage() override;
+  Result<RecordId> Commit(std::unique_ptr<MessageSpool> spool, MessagePayload envelope) override;
+
+  const Identity& identity() const { return identity_; }
+  const ArchiveOptions& options() const { return options_; }
+  WriterStats writer_stats() const { return writer_->stats(); }
+  // Commits what is queued and stops the writer; later commits fail with kUnavailable.
+  void Close();
+
+ private:
+  Archive(ArchiveOptions options, Identity identity, std::unique_ptr<GroupCommitWriter> writer);
+  ArchiveOptions options_;
+  Identity identity_;
+  std::string spool_dir_;
+  CompressorPool compressors_;
+  std::unique_ptr<GroupCommitWriter> writer_;
+};
+
+// Creates the deployment identity when absent (first start) and returns it.
+Result<Identity> EnsureIdentity(Database& db, const std::string& origin_name);
+
+}  // namespace chainmail

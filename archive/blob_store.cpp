@@ -1,0 +1,94 @@
+#include "archive/blob_store.h"
+
+#include <zstd.h>
+
+#include <memory>
+
+#include "archive/format/payload_tags.h"
+
+namespace chainmail {
+
+Status BlobStore::Put(Database& db, const Hash32& sha256, uint64_t raw_length, const TempBuffer& zstd) {
+  const std::string_view key = AsView(sha256);
+  Statement bump = db.Prepare("UPDATE blobs SET refcount = refcount + 1 WHERE sha256 = ?");
+  if (Status s = bump.BindBlob(1, key).Run(); !s.ok()) return s;
+  if (sqlite3_changes(db.handle()) > 0) return Status::Ok();
+
+  const int64_t chunks = static_cast<int64_t>((zstd.size() + kBlobChunkSize - 1) / kBlobChunkSize);
+  Statement ins = db.Prepare(
+      "INSERT INTO blobs(sha256, raw_length, codec, stored_length, chunk_count, refcount) "
+      "VALUES (?, ?, ?, ?, ?, 1)");
+  Status s = ins.BindBlob(1, key)
+                 .Bind(2, static_cast<int64_t>(raw_length))
+                 .Bind(3, static_cast<int64_t>(Codec::kZstd))
+                 .Bind(4, static_cast<int64_t>(zstd.size()))
+                 .Bind(5, chunks)
+                 .Run();
+  if (!s.ok()) return s;
+  int64_t idx = 0;
+  return zstd.ReadAll(kBlobChunkSize, [&](std::string_view chunk) {
+    Statement put = db.Prepare("INSERT INTO blob_chunks(sha256, idx, data) VALUES (?, ?, ?)");
+    return put.BindBlob(1, key).Bind(2, idx++).BindBlob(3, chunk).Run();
+  });
+}
+
+Result<BlobInfo> BlobStore::Info(Database& db, const Hash32& sha256) {
+  Statement st = db.Prepare(
+      "SELECT raw_length, stored_length, chunk_count, refcount, codec FROM blobs WHERE sha256 = ?");
+  st.BindBlob(1, AsView(sha256));
+  if (!st.Step()) {
+    if (!st.status().ok()) return st.status();
+    return Status::NotFound("no blob " + ToHex(sha256));
+  }
+  return BlobInfo{static_cast<uint64_t>(st.Int(0)), static_cast<uint64_t>(st.Int(1)), st.Int(2),
+                  st.Int(3), static_cast<int>(st.Int(4))};
+}
+
+Status BlobStore::ReadRaw(Database& db, const Hash32& sha256,
+                          const std::function<Status(std::string_view)>& sink) {
+  auto info = Info(db, sha256);
+  if (!info.ok()) return info.status();
+  if (info->codec != static_cast<int>(Codec::kZstd))
+    return Status::Corruption("blob " + ToHex(sha256) + ": unknown codec");
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  std::string out(ZSTD_DStreamOutSize(), '\0');
+  uint64_t produced = 0, stored = 0;
+  size_t last_hint = 1;
+  int64_t expected_idx = 0;
+  // One chunk at a time, each in its own statement step, so memory stays at one chunk.
+  Statement st = db.Prepare("SELECT idx, data FROM blob_chunks WHERE sha256 = ? ORDER BY idx");
+  st.BindBlob(1, AsView(sha256));
+  while (st.Step()) {
+    if (st.Int(0) != expected_idx++)
+      return Status::Corruption("blob " + ToHex(sha256) + ": chunk " + std::to_string(expected_idx - 1) + " missing");
+    std::string_view data = st.Blob(1);
+    stored += data.size();
+    ZSTD_inBuffer in{data.data(), data.size(), 0};
+    // Keep calling while input remains or the output came back full (the decoder may
+    // still hold bytes); a hint of 0 means the frame is complete and checksum-verified.
+    for (;;) {
+      ZSTD_outBuffer o{out.data(), out.size(), 0};
+      last_hint = ZSTD_decompressStream(dctx.get(), &o, &in);
+      if (ZSTD_isError(last_hint))
+        return Status::Corruption("blob " + ToHex(sha256) + ": " + ZSTD_getErrorName(last_hint));
+      produced += o.pos;
+      if (produced > info->raw_length)
+        return Status::Corruption("blob " + ToHex(sha256) + ": decompresses past its recorded length");
+      if (o.pos > 0)
+        if (Status s = sink(std::string_view(out.data(), o.pos)); !s.ok()) return s;
+      if (in.pos == in.size && o.pos < o.size) break;
+    }
+  }
+  if (!st.status().ok()) return st.status();
+  if (expected_idx != info->chunk_count)
+    return Status::Corruption("blob " + ToHex(sha256) + ": " + std::to_string(expected_idx) + " of " +
+                              std::to_string(info->chunk_count) + " chunks present");
+  if (stored != info->stored_length)
+    return Status::Corruption("blob " + ToHex(sha256) + ": stored length differs");
+  if (last_hint != 0) return Status::Corruption("blob " + ToHex(sha256) + ": truncated zstd frame");
+  if (produced != info->raw_length)
+    return Status::Corruption("blob " + ToHex(sha256) + ": decompressed length differs");
+  return Status::Ok();
+}
+
+}  // namespace chainmail

@@ -1,0 +1,36 @@
+#include "archive/content_flags.h"
+
+#include "archive/format/payload_tags.h"
+
+namespace chainmail {
+
+void ContentFlagScanner::Update(std::string_view bytes) {
+  for (unsigned char c : bytes) {
+    if (pending_cr_ && c != '\n') flags_ |= msgflag::kBareCr;
+    if (c == '\n') {
+      if (!pending_cr_) flags_ |= msgflag::kBareLf;
+      if (line_length_ == 0) header_end_seen_ = true;  // an empty line ends the header block
+      line_length_ = 0;
+    } else if (c != '\r') {
+      if (c == 0) flags_ |= msgflag::kNul;
+      if (c >= 0x80) flags_ |= msgflag::kEightBit;
+      if (++line_length_ > 998) flags_ |= msgflag::kLongLine;
+    }
+    pending_cr_ = c == '\r';
+  }
+}
+
+uint32_t ContentFlagScanner::Finish() const {
+  uint32_t f = flags_;
+  if (pending_cr_) f |= msgflag::kBareCr;
+  if (!header_end_seen_) f |= msgflag::kNoHeaderEnd;
+  return f;
+}
+
+uint32_t ComputeContentFlags(std::string_view message) {
+  ContentFlagScanner s;
+  s.Update(message);
+  return s.Finish();
+}
+
+}  // namespace chainmail

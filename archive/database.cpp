@@ -1,0 +1,147 @@
+#include "archive/database.h"
+
+namespace chainmail {
+
+Statement::~Statement() {
+  if (stmt_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+}
+
+Statement& Statement::Bind(int i, int64_t v) {
+  if (stmt_) sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+Statement& Statement::Bind(int i, std::string_view text) {
+  if (stmt_) sqlite3_bind_text64(stmt_, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+Statement& Statement::BindBlob(int i, std::string_view b) {
+  // An empty blob must still be a BLOB, not NULL: pass a non-null pointer.
+  if (stmt_) sqlite3_bind_blob64(stmt_, i, b.empty() ? "" : b.data(), b.size(), SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::BindNull(int i) {
+  if (stmt_) sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+bool Statement::Step() {
+  if (stmt_ == nullptr) {
+    if (status_.ok()) status_ = Status::IoError("statement failed to prepare");
+    return false;
+  }
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) status_ = db_->StatusFromCode(rc, "step");
+  return false;
+}
+
+Status Statement::Run() {
+  while (Step()) {
+  }
+  return status_;
+}
+
+std::string_view Statement::Text(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  return p ? std::string_view(p, sqlite3_column_bytes(stmt_, col)) : std::string_view();
+}
+
+std::string_view Statement::Blob(int col) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+  return p ? std::string_view(p, sqlite3_column_bytes(stmt_, col)) : std::string_view();
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Mode mode) {
+  sqlite3* raw = nullptr;
+  int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
+                                      : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  flags |= SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    sqlite3_close(raw);
+    return Status::IoError("cannot open database " + path + ": " + msg);
+  }
+  std::unique_ptr<Database> db(new Database(raw, path));
+  sqlite3_busy_timeout(raw, 10000);
+  sqlite3_extended_result_codes(raw, 1);
+  // journal_mode needs write access; a read-only open relies on the writer having set it.
+  const char* pragmas = mode == Mode::kReadOnly
+      ? "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
+      : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+  if (Status s = db->Exec(pragmas); !s.ok()) return s;
+  return db;
+}
+
+Database::~Database() {
+  for (auto& [key, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+Status Database::StatusFromCode(int rc, std::string_view what) const {
+  std::string msg = std::string(what) + ": " + sqlite3_errmsg(db_);
+  switch (rc & 0xff) {
+    case SQLITE_FULL: return Status::NoSpace(msg);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return Status::Unavailable(msg);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return Status::Corruption(msg);
+    case SQLITE_CONSTRAINT: return Status::InvalidArgument(msg);
+    default: return Status::IoError(msg);
+  }
+}
+
+Status Database::Exec(std::string_view sql) {
+  char* err = nullptr;
+  std::string text(sql);
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+  if (rc == SQLITE_OK) return Status::Ok();
+  std::string msg = err ? err : sqlite3_errstr(rc);
+  sqlite3_free(err);
+  Status s = StatusFromCode(rc, "exec");
+  return Status(s.code() == Status::Code::kNoSpace ? Status::NoSpace(msg)
+                : s.code() == Status::Code::kUnavailable ? Status::Unavailable(msg)
+                                                         : Status::IoError(msg));
+}
+
+Statement Database::Prepare(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) return Statement(this, it->second);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return Statement(this, nullptr);
+  }
+  cache_[sql] = stmt;
+  return Statement(this, stmt);
+}
+
+Result<int64_t> Database::QueryInt(const char* sql) {
+  Statement st = Prepare(sql);
+  if (!st.Step()) {
+    if (!st.status().ok()) return st.status();
+    return Status::NotFound(std::string("no row: ") + sql);
+  }
+  return st.Int(0);
+}
+
+Transaction::Transaction(Database& db, Kind kind) : db_(db) {
+  status_ = db_.Exec(kind == Kind::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+  open_ = status_.ok();
+}
+
+Transaction::~Transaction() {
+  if (open_) db_.Exec("ROLLBACK");
+}
+
+Status Transaction::Commit() {
+  if (!open_) return status_.ok() ? Status::IoError("transaction not open") : status_;
+  Status s = db_.Exec("COMMIT");
+  if (s.ok()) open_ = false;  // on failure the destructor rolls back
+  return s;
+}
+
+}  // namespace chainmail

@@ -1,0 +1,99 @@
+// Database: a thin RAII wrapper over one SQLite connection, with a prepared-statement
+// cache. Statement: a cached prepared statement, reset on scope exit.
+//
+// A Database is used by one thread at a time (the writer owns one; each reader owns one).
+// Errors are Status values; SQLITE_FULL maps to kNoSpace, SQLITE_BUSY to kUnavailable.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <unordered_map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "archive/format/status.h"
+
+namespace chainmail {
+
+class Database;
+
+// A prepared statement borrowed from a Database's cache. Bind with 1-based indexes.
+class Statement {
+ public:
+  Statement(Database* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Statement();
+  Statement(Statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& Bind(int i, int64_t v);
+  Statement& Bind(int i, std::string_view text);   // TEXT
+  Statement& BindBlob(int i, std::string_view b);  // BLOB
+  Statement& BindNull(int i);
+
+  // Steps once: true when a row is available, false when done; errors in status().
+  bool Step();
+  // Steps to completion (for statements without rows).
+  Status Run();
+  const Status& status() const { return status_; }
+
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string_view Text(int col) const;
+  std::string_view Blob(int col) const;
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+ private:
+  Database* db_;
+  sqlite3_stmt* stmt_;
+  Status status_;
+};
+
+class Database {
+ public:
+  enum class Mode { kReadWrite, kReadOnly };
+  // Opens (creating when kReadWrite) with WAL, synchronous=FULL, foreign_keys=ON and a
+  // busy timeout, so that the daemon and CLI processes can share the file safely.
+  static Result<std::unique_ptr<Database>> Open(const std::string& path, Mode mode);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs one or more statements without parameters.
+  Status Exec(std::string_view sql);
+  // A statement from the cache, keyed by its text (prepared on first use). Throws nothing;
+  // a prepare error leaves the statement in an error state reported by Step()/Run().
+  // A statement must not be prepared again while a borrowed copy is still in use.
+  Statement Prepare(const std::string& sql);
+  // One integer from a query without parameters, e.g. "PRAGMA user_version".
+  Result<int64_t> QueryInt(const char* sql);
+
+  Status StatusFromCode(int rc, std::string_view what) const;
+  sqlite3* handle() { return db_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_;
+  std::string path_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;  // keyed by SQL text
+};
+
+// RAII transaction: BEGIN IMMEDIATE (or DEFERRED for reads); rolls back unless committed.
+class Transaction {
+ public:
+  enum class Kind { kImmediate, kDeferred };
+  Transaction(Database& db, Kind kind);
+  ~Transaction();
+  const Status& status() const { return status_; }
+  Status Commit();
+
+ private:
+  Database& db_;
+  Status status_;
+  bool open_ = false;
+};
+
+}  // namespace chainmail

@@ -1,0 +1,162 @@
+#include "archive/group_commit_writer.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace chainmail {
+namespace {
+
+constexpr size_t kMaxBatchSubmissions = 4096;
+constexpr uint64_t kMaxBatchBytes = 64ull << 20;
+
+uint64_t NowUs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db) : db_(std::move(db)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+GroupCommitWriter::~GroupCommitWriter() { Stop(); }
+
+void GroupCommitWriter::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+WriterStats GroupCommitWriter::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+Result<std::vector<AppendedLeaf>> GroupCommitWriter::Append(std::vector<AppendRequest> requests) {
+  auto sub = std::make_unique<Submission>();
+  sub->requests = std::move(requests);
+  auto future = sub->done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return Status::Unavailable("archive writer is shutting down");
+    queue_.push_back(std::move(sub));
+  }
+  wake_.notify_one();
+  return future.get();
+}
+
+void GroupCommitWriter::Run() {
+  for (;;) {
+    std::vector<std::unique_ptr<Submission>> batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      uint64_t bytes = 0;
+      while (!queue_.empty() && batch.size() < kMaxBatchSubmissions &&
+             (batch.empty() || bytes < kMaxBatchBytes)) {
+        for (const auto& r : queue_.front()->requests) bytes += r.weight_bytes;
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      ++stats_.batches;
+      stats_.appends += batch.size();
+      stats_.max_batch = std::max<uint64_t>(stats_.max_batch, batch.size());
+    }
+    CommitBatch(batch);
+  }
+}
+
+Result<LogHead*> GroupCommitWriter::Head(std::map<LogName, LogHead>& heads, LogName log) {
+  auto it = heads.find(log);
+  if (it != heads.end()) return &it->second;
+  if (!log_ids_.count(log)) {
+    auto identity = ReadLogIdentity(*db_, log);
+    if (!identity.ok()) return identity.status();
+    log_ids_[log] = identity->log_id;
+  }
+  auto head = ReadLogHead(*db_, log);
+  if (!head.ok()) return head.status();
+  return &(heads[log] = *head);
+}
+
+Result<std::vector<AppendedLeaf>> GroupCommitWriter::ApplySubmission(Submission& s,
+                                                                     std::map<LogName, LogHead>& heads) {
+  std::vector<AppendedLeaf> out;
+  for (AppendRequest& r : s.requests) {
+    auto head = Head(heads, r.log);
+    if (!head.ok()) return head.status();
+    LogHead& h = **head;
+    Leaf leaf;
+    leaf.record_type = r.type;
+    leaf.subtype = r.subtype;
+    leaf.log_id = log_ids_[r.log];
+    leaf.seq = h.size;
+    leaf.prev_leaf_hash = h.last_leaf_hash;
+    leaf.commit_time_us = std::max(NowUs(), h.last_commit_time_us);
+    leaf.record_id = r.record_id.bytes();
+    leaf.payload_commit = PayloadCommitment(r.type, r.salt, r.payload);
+    const Bytes encoded = leaf.Encode();
+    AppendedLeaf appended{r.log, leaf.seq, LeafHash(encoded), leaf.commit_time_us};
+
+    Statement ins = db_->Prepare(
+        "INSERT INTO leaves(log, seq, leaf, leaf_hash, record_id) VALUES (?, ?, ?, ?, ?)");
+    Status st = ins.Bind(1, static_cast<int64_t>(r.log))
+                    .Bind(2, static_cast<int64_t>(leaf.seq))
+                    .BindBlob(3, encoded)
+                    .BindBlob(4, AsView(appended.leaf_hash))
+                    .BindBlob(5, r.record_id.AsBytes())
+                    .Run();
+    if (!st.ok()) return st;
+    Statement pay = db_->Prepare("INSERT INTO payloads(record_id, salt, payload) VALUES (?, ?, ?)");
+    st = pay.BindBlob(1, r.record_id.AsBytes()).BindBlob(2, r.salt).BindBlob(3, r.payload).Run();
+    if (!st.ok()) return st;
+    if (r.write_content)
+      if (st = r.write_content(*db_, appended); !st.ok()) return st;
+    h.size = leaf.seq + 1;
+    h.last_leaf_hash = appended.leaf_hash;
+    h.last_commit_time_us = leaf.commit_time_us;
+    out.push_back(appended);
+  }
+  return out;
+}
+
+void GroupCommitWriter::CommitBatch(std::vector<std::unique_ptr<Submission>>& batch) {
+  std::vector<Result<std::vector<AppendedLeaf>>> results;
+  Status batch_status;
+  {
+    Transaction tx(*db_, Transaction::Kind::kImmediate);
+    batch_status = tx.status();
+    std::map<LogName, LogHead> heads;  // read inside this transaction only
+    for (auto& sub : batch) {
+      if (!batch_status.ok()) break;
+      std::map<LogName, LogHead> saved = heads;
+      db_->Exec("SAVEPOINT submission");
+      auto r = ApplySubmission(*sub, heads);
+      if (r.ok()) {
+        db_->Exec("RELEASE submission");
+      } else {
+        db_->Exec("ROLLBACK TO submission");
+        db_->Exec("RELEASE submission");
+        heads = std::move(saved);
+        // Disk full or I/O trouble affects the whole batch; a constraint only this one.
+        if (r.status().code() == Status::Code::kNoSpace || r.status().code() == Status::Code::kIoError)
+          batch_status = r.status();
+      }
+      results.push_back(std::move(r));
+    }
+    if (batch_status.ok()) batch_status = tx.Commit();
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!batch_status.ok())
+      batch[i]->done.set_value(batch_status);
+    else
+      batch[i]->done.set_value(std::move(results[i]));
+  }
+}
+
+}  // namespace chainmail

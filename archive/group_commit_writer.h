@@ -1,0 +1,89 @@
+// GroupCommitWriter: the single writer. Sessions submit appends from many threads; one
+// writer thread takes every pending submission, opens one BEGIN IMMEDIATE transaction,
+// reads each log's head inside it, assigns sequence numbers and chain links, builds the
+// leaves, lets each append write its content rows, commits with synchronous=FULL (one
+// fsync for the whole batch), then wakes every waiting submitter.
+//
+// A submission (several appends, e.g. a message and its policy-decision audit event)
+// commits atomically: it runs inside a SAVEPOINT, so one failing submission is rolled
+// back alone and does not fail the rest of its batch. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "archive/database.h"
+#include "archive/format/leaf.h"
+#include "archive/format/record_id.h"
+#include "archive/log_head.h"
+
+namespace chainmail {
+
+struct AppendedLeaf {
+  LogName log = LogName::kMessages;
+  uint64_t seq = 0;
+  Hash32 leaf_hash{};
+  uint64_t commit_time_us = 0;
+};
+
+struct AppendRequest {
+  LogName log = LogName::kMessages;
+  RecordType type = RecordType::kMessage;
+  uint16_t subtype = 0;
+  RecordId record_id;
+  std::string salt;  // 32 bytes
+  Bytes payload;
+  // Writes the record's content and index rows, inside the transaction, once its leaf
+  // is known. May be empty.
+  std::function<Status(Database&, const AppendedLeaf&)> write_content;
+  uint64_t weight_bytes = 0;  // content size, to bound a batch's size
+};
+
+struct WriterStats {
+  uint64_t batches = 0;
+  uint64_t appends = 0;
+  uint64_t max_batch = 0;
+};
+
+class GroupCommitWriter {
+ public:
+  // Takes ownership of the write connection and starts the writer thread.
+  explicit GroupCommitWriter(std::unique_ptr<Database> db);
+  ~GroupCommitWriter();  // Stop()
+
+  // Appends `requests` atomically, in order; blocks until committed and synced.
+  Result<std::vector<AppendedLeaf>> Append(std::vector<AppendRequest> requests);
+  // Commits what is queued, then stops; later Appends fail with kUnavailable.
+  void Stop();
+  WriterStats stats() const;
+
+ private:
+  struct Submission {
+    std::vector<AppendRequest> requests;
+    std::promise<Result<std::vector<AppendedLeaf>>> done;
+  };
+  void Run();
+  void CommitBatch(std::vector<std::unique_ptr<Submission>>& batch);
+  Result<std::vector<AppendedLeaf>> ApplySubmission(Submission& s, std::map<LogName, LogHead>& heads);
+  Result<LogHead*> Head(std::map<LogName, LogHead>& heads, LogName log);
+
+  std::unique_ptr<Database> db_;      // used only by the writer thread
+  std::map<LogName, Hash32> log_ids_; // writer thread only
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<Submission>> queue_;  // guarded by mu_
+  bool stopping_ = false;                          // guarded by mu_
+  WriterStats stats_;                              // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace chainmail

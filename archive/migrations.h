@@ -1,0 +1,23 @@
+// Schema migrations compiled in from schema/NNN_name.sql (see schema/embed.cmake).
+// ApplyMigrations runs the missing ones in one transaction, tracked by PRAGMA
+// user_version; a database newer than this binary is refused.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "archive/database.h"
+
+namespace chainmail {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+const std::vector<Migration>& Migrations();  // generated, ascending versions
+int LatestSchemaVersion();
+Status ApplyMigrations(Database& db);
+
+}  // namespace chainmail

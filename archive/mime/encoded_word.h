@@ -1,0 +1,46 @@
+// RFC 2047 encoded words: "=?charset?encoding?encoded-text?=" found in header text, and
+// their transfer decoding (B = base64, Q = quoted-printable variant).
+//
+// Syntax is recognised as RFC 2047 section 2 writes it, with the tolerance seen in real
+// mail: any case for B/Q, a charset up to 75 characters (an RFC 2231 "*language" suffix
+// included), encoded text of any length and base64 without its "=" padding. Encoded text
+// never contains "?", space or control characters, so a word never spans whitespace.
+//
+// Thread safety: DecodeEncodedText is a pure function. An EncodedWordFinder is used by
+// one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace chainmail {
+
+struct EncodedWord {
+  std::string_view charset;       // as written, possibly "charset*language"
+  char encoding = 0;              // as written: B, b, Q, q, or another character (bad)
+  std::string_view encoded_text;  // between the third "?" and the final "?="
+  size_t length = 0;              // of the whole word, "=?" to "?=" inclusive
+};
+
+// Recognises encoded words in one text. Across all calls on one text the work is linear
+// in its length: a failed scan of encoded text is remembered and not repeated.
+class EncodedWordFinder {
+ public:
+  // `text` must outlive the finder.
+  explicit EncodedWordFinder(std::string_view text) : text_(text) {}
+
+  // True when a syntactically complete encoded word starts at text[pos]; fills *word.
+  bool At(size_t pos, EncodedWord* word);
+
+ private:
+  std::string_view text_;
+  size_t failed_text_begin_ = std::string_view::npos;  // encoded text from here has no "?="
+};
+
+// Appends the octets `encoded_text` stands for under `encoding` (B or Q, any case) to
+// *octets. Returns false, leaving *octets unchanged, for another encoding or text that is
+// not valid base64 / Q.
+bool DecodeEncodedText(char encoding, std::string_view encoded_text, std::string* octets);
+
+}  // namespace chainmail

@@ -1,0 +1,85 @@
+#include <unistd.h>
+
+#include <iostream>
+
+#include "archive/archive.h"
+#include "archive/database.h"
+#include "archive/message_reader.h"
+#include "archive/rfc3339.h"
+#include "service/cli/commands.h"
+
+namespace chainmail {
+namespace {
+
+void PrintMetadata(const StoredMessage& m) {
+  const MessagePayload& p = m.payload;
+  const MessageIndexRow& r = m.index;
+  std::cout << "id:              " << r.record_id.ToString() << "\n"
+            << "seq:             " << r.seq << "\n"
+            << "leaf hash:       " << ToHex(m.leaf_hash) << "\n"
+            << "received:        " << FormatRfc3339(r.received_us) << "\n"
+            << "source:          " << (p.source == MessageSource::kSmtp ? "smtp" : "import") << "\n"
+            << "MAIL FROM:       " << p.mail_from << "\n";
+  for (const auto& rcpt : p.rcpt_to) std::cout << "RCPT TO:         " << rcpt << "\n";
+  if (p.source == MessageSource::kSmtp)
+    std::cout << p.helo_verb << ":            " << p.helo_name << "\n"
+              << "client:          " << p.client_address << " port " << p.client_port << "\n"
+              << "TLS:             " << (p.tls_protocol.empty() ? "none" : p.tls_protocol + " " + p.tls_cipher) << "\n";
+  else
+    std::cout << "imported from:   " << p.import_name << "\n";
+  std::cout << "raw SHA-256:     " << ToHex(p.raw_sha256) << "\n"
+            << "raw length:      " << p.raw_length << "\n"
+            << "flags:           0x" << std::hex << p.flags << std::dec << "\n"
+            << "Message-ID:      " << r.message_id << "\n"
+            << "Date:            " << r.date_header << "\n"
+            << "From:            " << r.from_header << "\n"
+            << "To:              " << r.to_header << "\n"
+            << "Cc:              " << r.cc_header << "\n"
+            << "Subject:         " << r.subject << "\n";
+}
+
+}  // namespace
+
+int ShowCommand(const Config& config, const std::vector<std::string>& args) {
+  std::string id_text;
+  bool raw = false;
+  for (const auto& a : args) {
+    if (a == "--raw") raw = true;
+    else if (id_text.empty()) id_text = a;
+    else id_text = "\x01";  // two ids: usage error below
+  }
+  auto id = RecordId::Parse(id_text);
+  if (!id) {
+    std::cerr << "usage: chainmail show ID [--raw]   (ID is the record's UUID)\n";
+    return 2;
+  }
+  auto db = Database::Open(DatabasePath(config.data_dir), Database::Mode::kReadOnly);
+  if (!db.ok()) {
+    std::cerr << "chainmail: " << db.status().message() << "\n";
+    return 1;
+  }
+  if (!raw) {
+    auto m = ReadStoredMessage(**db, *id);
+    if (!m.ok()) {
+      std::cerr << "chainmail: " << m.status().message() << "\n";
+      return 1;
+    }
+    PrintMetadata(*m);
+    return 0;
+  }
+  Status s = ReadRawMessage(**db, *id, [](std::string_view piece) {
+    for (size_t off = 0; off < piece.size();) {
+      ssize_t n = write(STDOUT_FILENO, piece.data() + off, piece.size() - off);
+      if (n <= 0) return Status::IoError("writing to standard output failed");
+      off += static_cast<size_t>(n);
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) {
+    std::cerr << "chainmail: " << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace chainmail

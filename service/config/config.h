@@ -1,0 +1,44 @@
+// Config: chainmaild's typed configuration, from an INI file plus `--set key=value`
+// overrides over the defaults in config_keys.cpp. Unknown keys and bad values are errors
+// that name the key (and the file line), never silently ignored. Plain value; thread-safe
+// to read once built.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "archive/format/status.h"
+
+namespace chainmail {
+
+struct Config {
+  std::string service_mode;
+  std::string data_dir;
+  std::string origin_name;
+  std::string smtp_listen;
+  std::string smtp_hostname;
+  std::string smtp_allowed_networks;  // parsed by the network layer
+  std::vector<std::string> journal_recipients;  // lower-case
+  std::string tls_cert, tls_key;
+  bool require_tls = false;
+  uint64_t max_message_bytes = 0;
+  uint32_t max_recipients = 0;
+  uint32_t max_connections = 0;
+  uint32_t max_connections_per_ip = 0;
+  uint32_t command_timeout_s = 0;
+  uint32_t shutdown_drain_s = 0;
+  std::string http_listen;
+  int zstd_level = 0;
+  uint64_t min_free_mb = 0;
+  uint64_t spool_memory_kb = 0;
+
+  // The effective key=value pairs (defaults included), for logs and the config hash.
+  std::map<std::string, std::string> effective;
+
+  // Loads `file` (may be empty: defaults only) and then applies `overrides` ("key=value").
+  static Result<Config> Load(const std::string& file, const std::vector<std::string>& overrides);
+};
+
+}  // namespace chainmail

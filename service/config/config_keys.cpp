@@ -1,0 +1,48 @@
+#include "service/config/config_keys.h"
+
+namespace chainmail {
+
+const std::vector<ConfigKey>& ConfigKeys() {
+  static const std::vector<ConfigKey> kKeys = {
+      {"service.mode", "journal",
+       "journal (archive copies; policy labels and alerts only) or gateway (later: also relay)."},
+      {"data.dir", "./var",
+       "Where the database, spool, TLS material and keys live. Created 0700 on first start."},
+      {"evidence.origin_name", "",
+       "Name part of the deployment's log origin; empty = the host name. Used once, at first start."},
+      {"smtp.listen", "127.0.0.1:2525", "SMTP listener, host:port or [v6]:port."},
+      {"smtp.hostname", "", "Name in the SMTP banner and EHLO reply; empty = the host name."},
+      {"smtp.allowed_networks", "127.0.0.1/32, ::1/128",
+       "CIDR list of client networks allowed to send. Others get '554 5.7.1' instead of the banner."},
+      {"smtp.journal_recipients", "",
+       "Addresses accepted in RCPT TO (comma-separated); empty = any. Others get '550 5.1.1'."},
+      {"smtp.tls_cert", "",
+       "PEM certificate chain for STARTTLS; empty = a self-signed one created in data.dir/tls."},
+      {"smtp.tls_key", "", "PEM private key for smtp.tls_cert; empty = the self-signed one's key."},
+      {"smtp.require_tls", "false", "true: MAIL before STARTTLS gets '530 5.7.0'."},
+      {"smtp.max_message_bytes", "52428800",
+       "Largest message (SIZE advertised). Declared larger: '552 5.3.4' at MAIL; sent larger: '552 5.3.4' after the data."},
+      {"smtp.max_recipients", "1000", "RCPTs per message; beyond: '452 4.5.3'."},
+      {"smtp.max_connections", "200", "Concurrent SMTP connections; beyond: '421 4.7.0' and close."},
+      {"smtp.max_connections_per_ip", "50", "Concurrent connections per client IP; beyond: '421 4.7.0'."},
+      {"smtp.command_timeout_s", "300",
+       "Idle seconds allowed while waiting for a command or data (RFC 5321 4.5.3.2); then '421 4.4.2'."},
+      {"smtp.shutdown_drain_s", "30",
+       "On SIGTERM, seconds a session mid-transfer may take to finish; idle sessions get '421 4.3.2' at once."},
+      {"http.listen", "127.0.0.1:8025", "REST API listener (the REST API arrives in a later release)."},
+      {"archive.zstd_level", "3", "zstd compression level, 1-19."},
+      {"archive.min_free_mb", "256",
+       "Free disk space (MiB) below which new messages get '452 4.3.1' (the sender retries later)."},
+      {"archive.spool_memory_kb", "256",
+       "A message larger than this is spooled to disk while it arrives (memory stays bounded)."},
+  };
+  return kKeys;
+}
+
+const ConfigKey* FindConfigKey(std::string_view name) {
+  for (const ConfigKey& k : ConfigKeys())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+}  // namespace chainmail

@@ -1,0 +1,43 @@
+// chainmaild: the chainmail daemon. Usage: chainmaild [--config FILE] [--set key=value]...
+//                                             [--print-config]
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "service/config/config.h"
+#include "service/config/config_keys.h"
+#include "service/daemon/daemon.h"
+
+namespace {
+
+int Usage() {
+  std::cerr << "usage: chainmaild [--config FILE] [--set key=value]... [--print-config]\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_file;
+  std::vector<std::string> overrides;
+  bool print = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--config" && i + 1 < argc) config_file = argv[++i];
+    else if (a == "--set" && i + 1 < argc) overrides.push_back(argv[++i]);
+    else if (a == "--print-config") print = true;
+    else if (a == "--help" || a == "-h") return Usage(), 0;
+    else return Usage();
+  }
+  auto config = chainmail::Config::Load(config_file, overrides);
+  if (!config.ok()) {
+    std::cerr << "chainmaild: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (print) {
+    for (const auto& [key, value] : config->effective) std::cout << key << " = " << value << "\n";
+    return 0;
+  }
+  chainmail::BlockTerminationSignals();
+  return chainmail::RunDaemon(*config);
+}

@@ -1,0 +1,113 @@
+#include "service/net/smtp_server.h"
+
+#include <algorithm>
+
+#include "Poco/Exception.h"
+#include "Poco/Net/ServerSocket.h"
+#include "Poco/Net/TCPServer.h"
+#include "Poco/Net/TCPServerConnectionFactory.h"
+#include "Poco/Net/TCPServerParams.h"
+#include "Poco/ThreadPool.h"
+#include "service/net/listen_address.h"
+#include "service/net/smtp_connection.h"
+
+namespace chainmail {
+namespace {
+
+// Connections waiting for a thread; beyond this Poco closes new ones without a word.
+constexpr int kMaxQueued = 32;
+constexpr int kListenBacklog = 128;
+constexpr int kThreadIdleSeconds = 60;
+
+// Threads beyond max_connections, so that a client over the limit still gets a thread
+// and hears "421 4.7.0" instead of waiting silently in Poco's queue.
+int PoolThreads(uint32_t max_connections) {
+  return static_cast<int>(max_connections + std::max<uint32_t>(16, max_connections / 4));
+}
+
+class SmtpConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  explicit SmtpConnectionFactory(SmtpServerState& state) : state_(state) {}
+  Poco::Net::TCPServerConnection* createConnection(
+      const Poco::Net::StreamSocket& socket) override {
+    return new SmtpConnection(socket, state_);
+  }
+
+ private:
+  SmtpServerState& state_;
+};
+
+Result<Poco::Net::ServerSocket> Listen(const std::string& listen) {
+  Result<Poco::Net::SocketAddress> address = ParseListenAddress(listen);
+  if (!address.ok()) return address.status();
+  Poco::Net::ServerSocket socket;
+  try {
+    // SO_REUSEADDR only: restart over TIME_WAIT, but never share a port (no SO_REUSEPORT).
+    if (address->family() == Poco::Net::SocketAddress::IPv6) {
+      socket.bind6(*address, /*reuseAddress=*/true, /*reusePort=*/false, /*ipV6Only=*/false);
+    } else {
+      socket.bind(*address, /*reuseAddress=*/true, /*reusePort=*/false);
+    }
+    socket.listen(kListenBacklog);
+  } catch (const Poco::Exception& e) {
+    return Status::Unavailable("cannot listen for SMTP on " + listen + ": " + e.displayText());
+  }
+  return socket;
+}
+
+}  // namespace
+
+SmtpServer::SmtpServer(SmtpServerOptions options, MessageIngest& ingest)
+    : options_(std::move(options)), ingest_(ingest) {
+  options_.session.tls_available = options_.tls != nullptr;
+}
+
+SmtpServer::~SmtpServer() { Stop(std::chrono::seconds(0)); }
+
+Status SmtpServer::Start() {
+  if (state_) return Status::InvalidArgument("the SMTP server was already started");
+  Result<std::unique_ptr<WakeEvent>> draining = WakeEvent::Create();
+  Result<std::unique_ptr<WakeEvent>> closing = WakeEvent::Create();
+  if (!draining.ok()) return draining.status();
+  if (!closing.ok()) return closing.status();
+  Result<Poco::Net::ServerSocket> socket = Listen(options_.listen);
+  if (!socket.ok()) return socket.status();
+  port_ = socket->address().port();
+
+  state_ = std::make_unique<SmtpServerState>(options_, ingest_, std::move(*draining),
+                                             std::move(*closing));
+  const int threads = PoolThreads(options_.max_connections);
+  try {
+    pool_ = std::make_unique<Poco::ThreadPool>("smtp", 2, threads, kThreadIdleSeconds);
+    Poco::Net::TCPServerParams::Ptr params(new Poco::Net::TCPServerParams);
+    params->setMaxThreads(threads);
+    params->setMaxQueued(kMaxQueued);
+    params->setThreadIdleTime(Poco::Timespan(kThreadIdleSeconds, 0));
+    tcp_ = std::make_unique<Poco::Net::TCPServer>(new SmtpConnectionFactory(*state_), *pool_,
+                                                  *socket, params);
+    tcp_->start();
+  } catch (const Poco::Exception& e) {  // no threads to be had
+    tcp_.reset();
+    return Status::Unavailable("cannot start the SMTP server: " + e.displayText());
+  }
+  state_->logger.information("SMTP listening on " + socket->address().toString() +
+                             (options_.tls ? " (STARTTLS available)" : " (no STARTTLS)"));
+  return Status::Ok();
+}
+
+void SmtpServer::Stop(std::chrono::seconds drain) {
+  if (!tcp_) return;
+  tcp_->stop();  // no new connections; those queued without a thread are dropped
+  state_->draining->Set();
+  if (!state_->WaitUntilIdle(std::chrono::steady_clock::now() + drain)) {
+    state_->logger.notice(std::to_string(state_->running()) +
+                          " SMTP connection(s) still busy after the drain time; closing");
+  }
+  state_->closing->Set();
+  pool_->joinAll();
+  tcp_.reset();
+}
+
+size_t SmtpServer::active_connections() const { return state_ ? state_->running() : 0; }
+
+}  // namespace chainmail

@@ -1,0 +1,83 @@
+// SmtpServer: the SMTP receiver's socket side. It listens, admits or refuses each client
+// (connection limits, then the allowlist), and runs one SmtpSession per connection on a
+// pool thread, feeding it bytes and writing its replies, with STARTTLS, timeouts and a
+// draining shutdown. All SMTP decisions are the session's; this layer only moves bytes.
+//
+// What a client sees at the edges (see also smtp_session.h):
+//   over max_connections / max_connections_per_ip  "421 4.7.0" instead of the banner
+//   address outside allowed_networks               "554 5.7.1", then "503" to anything
+//                                                  but QUIT, closed after denied_wait
+//   silent for command_timeout                     "421 4.4.2", closed
+//   Stop()                                         "421 4.3.2" (idle sessions at once)
+//
+// Thread safety: Start, Stop and the destructor are called by one owner thread;
+// port() and active_connections() may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "archive/format/status.h"
+#include "archive/ingest.h"
+#include "service/net/cidr_list.h"
+#include "service/net/tls_server_context.h"
+#include "service/smtp/smtp_session.h"
+
+namespace Poco {
+class ThreadPool;
+namespace Net {
+class TCPServer;
+}
+}  // namespace Poco
+
+namespace chainmail {
+
+struct SmtpServerOptions {
+  // "host:port" or "[v6]:port" with an IP literal; port 0 = ephemeral (tests). "[::]"
+  // listens dual-stack; IPv4 clients then match IPv4 allowlist entries as usual.
+  std::string listen = "127.0.0.1:2525";
+  CidrList allowed_networks;                  // clients outside get the 554 5.7.1 flow
+  uint32_t max_connections = 200;             // over -> "421 4.7.0" in place of the banner
+  uint32_t max_connections_per_ip = 50;       // over -> same
+  std::chrono::seconds command_timeout{300};  // idle -> "421 4.4.2", close; also bounds
+                                              // each write and the TLS handshake
+  std::chrono::seconds denied_wait{10};       // how long a denied client may take to QUIT
+  SmtpSessionConfig session;                  // tls_available is set from `tls`
+  std::shared_ptr<TlsServerContext> tls;      // null: no STARTTLS
+};
+
+struct SmtpServerState;
+
+class SmtpServer {
+ public:
+  // `ingest` must outlive the server.
+  SmtpServer(SmtpServerOptions options, MessageIngest& ingest);
+  ~SmtpServer();  // Stop(0s) if running
+  SmtpServer(const SmtpServer&) = delete;
+  SmtpServer& operator=(const SmtpServer&) = delete;
+
+  // Binds and listens, then accepts in the background. Fails with the address and the
+  // system's reason ("Address already in use"); never takes over a port another process
+  // holds (SO_REUSEADDR for TIME_WAIT only, no SO_REUSEPORT).
+  Status Start();
+  // Stops accepting; idle sessions get "421 4.3.2" at once; a session in the middle of
+  // DATA/BDAT or of a Commit may finish (its 250 is sent) for up to `drain`; then every
+  // connection is closed. Returns once every connection thread has ended (a Commit in
+  // progress is waited for: it cannot be interrupted). Idempotent.
+  void Stop(std::chrono::seconds drain);
+
+  uint16_t port() const { return port_; }  // the bound port, valid after Start
+  size_t active_connections() const;       // connections currently being served
+
+ private:
+  SmtpServerOptions options_;
+  MessageIngest& ingest_;
+  uint16_t port_ = 0;
+  std::unique_ptr<SmtpServerState> state_;
+  std::unique_ptr<Poco::ThreadPool> pool_;
+  std::unique_ptr<Poco::Net::TCPServer> tcp_;
+};
+
+}  // namespace chainmail

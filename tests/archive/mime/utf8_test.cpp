@@ -1,0 +1,50 @@
+// UTF-8 validation, repair (one U+FFFD per maximal invalid subpart) and truncation.
+#include "archive/mime/utf8.h"
+
+#include <gtest/gtest.h>
+
+namespace chainmail {
+namespace {
+
+std::string Repaired(std::string_view s) {
+  std::string out;
+  AppendUtf8Repaired(s, &out);
+  return out;
+}
+
+constexpr std::string_view kFffd = "\xEF\xBF\xBD";
+
+TEST(Utf8Test, ValidTextIsUnchanged) {
+  const std::string_view text = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\x7F";
+  EXPECT_TRUE(IsValidUtf8(text));
+  EXPECT_EQ(Repaired(text), text);
+}
+
+TEST(Utf8Test, OverlongSurrogateAndTooLargeAreInvalid) {
+  for (std::string_view bad : {"\xC0\x80", "\xC1\xBF", "\xE0\x80\xAF", "\xED\xA0\x80",
+                               "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xF0\x80\x80\xAF"}) {
+    EXPECT_FALSE(IsValidUtf8(bad)) << bad;
+    EXPECT_TRUE(IsValidUtf8(Repaired(bad)));
+  }
+}
+
+TEST(Utf8Test, MaximalSubpartBecomesOneReplacement) {
+  EXPECT_EQ(Repaired("a\xE2\x82" "b"), "a" + std::string(kFffd) + "b");
+  EXPECT_EQ(Repaired("\xF0\x9F\x98"), kFffd);
+  EXPECT_EQ(Repaired("\xED\xA0\x80"), std::string(kFffd) + std::string(kFffd) + std::string(kFffd));
+  EXPECT_EQ(Repaired("\x80\x80"), std::string(kFffd) + std::string(kFffd));
+}
+
+TEST(Utf8Test, TruncateDoesNotSplitACharacter) {
+  std::string s = "ab\xE2\x82\xAC";
+  TruncateUtf8(&s, 4);
+  EXPECT_EQ(s, "ab");
+  s = "ab\xE2\x82\xAC";
+  TruncateUtf8(&s, 5);
+  EXPECT_EQ(s, "ab\xE2\x82\xAC");
+  TruncateUtf8(&s, 2);
+  EXPECT_EQ(s, "ab");
+}
+
+}  // namespace
+}  // namespace chainmail

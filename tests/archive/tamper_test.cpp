@@ -1,0 +1,185 @@
+// The tamper matrix on a real archive database: an attacker with write access drops the
+// append-only triggers and edits rows; verify must catch each change and name the record.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "archive/archive_verifier.h"
+#include "archive/format/leaf.h"
+#include "tests/archive/archive_test_util.h"
+
+namespace chainmail::testing {
+namespace {
+
+class TamperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto a = OpenArchive(dir_.path());
+    for (int i = 0; i < 8; ++i) ids_.push_back(Ingest(*a, SampleMessage(i, 500 + 300 * i)));
+    a.reset();
+    db_ = OpenDb(dir_.path());
+    std::vector<std::string> triggers;
+    Statement st = db_->Prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'");
+    while (st.Step()) triggers.emplace_back(st.Text(0));
+    for (const auto& t : triggers) ASSERT_TRUE(db_->Exec("DROP TRIGGER " + t).ok());
+    ASSERT_TRUE(db_->Exec("PRAGMA foreign_keys = OFF").ok());
+  }
+
+  // XORs one byte (at `offset`) of a BLOB column in the one row `where` selects.
+  void FlipByte(const std::string& table, const std::string& column, const std::string& where, size_t offset) {
+    std::string value;
+    {
+      Statement st = db_->Prepare("SELECT " + column + " FROM " + table + " WHERE " + where);
+      ASSERT_TRUE(st.Step()) << where;
+      value = st.Blob(0);
+      ASSERT_FALSE(st.Step()) << "more than one row: " << where;
+    }
+    ASSERT_LT(offset, value.size());
+    value[offset] ^= 0x5a;
+    Statement up = db_->Prepare("UPDATE " + table + " SET " + column + " = ? WHERE " + where);
+    ASSERT_TRUE(up.BindBlob(1, value).Run().ok());
+  }
+
+  std::string Hex(int i) { return "x'" + ToHex(ids_[i].AsBytes()) + "'"; }
+  void Exec(const std::string& sql) { ASSERT_TRUE(db_->Exec(sql).ok()) << sql; }
+
+  // Runs verify and returns its problems as "record: what" lines.
+  std::vector<std::string> Problems() {
+    auto report = VerifyArchive(dir_.path(), {});
+    EXPECT_TRUE(report.ok()) << report.status().message();
+    std::vector<std::string> out;
+    if (report.ok())
+      for (const auto& p : report->problems) out.push_back(p.record_id + ": " + p.what);
+    return out;
+  }
+
+  // True when some problem names record i and contains `what`.
+  bool Names(const std::vector<std::string>& problems, int i, const std::string& what) {
+    for (const auto& p : problems)
+      if (p.rfind(ids_[i].ToString(), 0) == 0 && p.find(what) != std::string::npos) return true;
+    return false;
+  }
+
+  TempDir dir_;
+  std::vector<RecordId> ids_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(TamperTest, UntouchedArchiveVerifies) { EXPECT_TRUE(Problems().empty()); }
+
+TEST_F(TamperTest, FlippedBlobChunkByteNamesTheRecord) {
+  FlipByte("blob_chunks", "data", "sha256 = (SELECT raw_sha256 FROM messages WHERE record_id = " + Hex(3) + ") AND idx = 0", 20);
+  auto p = Problems();
+  EXPECT_TRUE(Names(p, 3, "message body")) << ::testing::PrintToString(p);
+  EXPECT_EQ(p.size(), 1u) << ::testing::PrintToString(p);
+}
+
+TEST_F(TamperTest, EditedMetadataRowNamesTheRecord) {
+  Exec("UPDATE messages SET subject = 'nothing to see' WHERE record_id = " + Hex(2));
+  EXPECT_TRUE(Names(Problems(), 2, "Subject"));
+}
+
+TEST_F(TamperTest, EditedEnvelopeAddressRowNamesTheRecord) {
+  Exec("UPDATE message_addresses SET address = 'someone@else.example' WHERE kind = 0 AND record_id = " + Hex(5));
+  EXPECT_TRUE(Names(Problems(), 5, "addresses"));
+}
+
+TEST_F(TamperTest, FlippedLeafByteBreaksItsHashAndTheNextLink) {
+  FlipByte("leaves", "leaf", "log = 1 AND seq = 4", 80);  // inside commit_time_us
+  auto p = Problems();
+  EXPECT_TRUE(Names(p, 4, "stored leaf hash")) << ::testing::PrintToString(p);
+  EXPECT_TRUE(Names(p, 5, "chain broken")) << ::testing::PrintToString(p);
+}
+
+TEST_F(TamperTest, RecomputedLeafHashStillBreaksTheChain) {
+  // A careful attacker also fixes leaf_hash; the next leaf's prev_leaf_hash still disagrees.
+  FlipByte("leaves", "leaf", "log = 1 AND seq = 4", 80);
+  auto leaf_db = OpenDb(dir_.path());
+  Statement st = leaf_db->Prepare("SELECT leaf FROM leaves WHERE seq = 4");
+  ASSERT_TRUE(st.Step());
+  std::string hash = ToHex(LeafHash(st.Blob(0)));
+  Exec("UPDATE leaves SET leaf_hash = x'" + hash + "' WHERE seq = 4");
+  EXPECT_TRUE(Names(Problems(), 5, "chain broken"));
+}
+
+TEST_F(TamperTest, EditedPayloadFailsTheCommitment) {
+  FlipByte("payloads", "payload", "record_id = " + Hex(1), 10);
+  EXPECT_TRUE(Names(Problems(), 1, "commitment"));
+}
+
+TEST_F(TamperTest, ReplacedSaltFailsTheCommitment) {
+  Exec("UPDATE payloads SET salt = zeroblob(32) WHERE record_id = " + Hex(6));
+  EXPECT_TRUE(Names(Problems(), 6, "commitment"));
+}
+
+TEST_F(TamperTest, DeletedLeafIsAGap) {
+  Exec("DELETE FROM leaves WHERE seq = 3");
+  auto p = Problems();
+  bool gap = false;
+  for (const auto& s : p) gap |= s.find("leaf missing") != std::string::npos;
+  EXPECT_TRUE(gap) << ::testing::PrintToString(p);
+  EXPECT_TRUE(Names(p, 3, "without a leaf")) << ::testing::PrintToString(p);
+}
+
+TEST_F(TamperTest, DeletedLastLeafLeavesOrphanedRows) {
+  Exec("DELETE FROM leaves WHERE seq = 7");
+  EXPECT_TRUE(Names(Problems(), 7, "without a leaf"));
+}
+
+TEST_F(TamperTest, SwappedLeavesAreOutOfPlace) {
+  Exec("UPDATE leaves SET seq = -1 WHERE seq = 2");
+  Exec("UPDATE leaves SET seq = 2 WHERE seq = 3");
+  Exec("UPDATE leaves SET seq = 3 WHERE seq = -1");
+  auto p = Problems();
+  EXPECT_TRUE(Names(p, 2, "sits at 3")) << ::testing::PrintToString(p);
+  EXPECT_TRUE(Names(p, 3, "sits at 2")) << ::testing::PrintToString(p);
+}
+
+TEST_F(TamperTest, SwappedMetadataRowsAreCaught) {
+  Exec("UPDATE messages SET subject = 'tmp' WHERE record_id = " + Hex(0));
+  Exec("UPDATE messages SET subject = 'message 0' WHERE record_id = " + Hex(1));
+  Exec("UPDATE messages SET subject = 'message 1' WHERE record_id = " + Hex(0));
+  auto p = Problems();
+  EXPECT_TRUE(Names(p, 0, "Subject"));
+  EXPECT_TRUE(Names(p, 1, "Subject"));
+}
+
+TEST_F(TamperTest, DeletedMetadataRowIsMissing) {
+  Exec("DELETE FROM messages WHERE record_id = " + Hex(4));
+  EXPECT_TRUE(Names(Problems(), 4, "metadata index row missing"));
+}
+
+TEST_F(TamperTest, DeletedBlobChunkNamesTheRecord) {
+  Exec("DELETE FROM blob_chunks WHERE sha256 = (SELECT raw_sha256 FROM messages WHERE record_id = " + Hex(7) + ")");
+  EXPECT_TRUE(Names(Problems(), 7, "message body"));
+}
+
+TEST_F(TamperTest, LeafFromAnotherLogIsCaught) {
+  // Rewrite seq 0's log_id (bytes 5..36) as if it came from the audit log.
+  std::string leaf;
+  {
+    Statement st = db_->Prepare("SELECT leaf FROM leaves WHERE log = 1 AND seq = 0");
+    ASSERT_TRUE(st.Step());
+    leaf = st.Blob(0);
+    Statement other = db_->Prepare("SELECT log_id FROM logs WHERE id = 2");
+    ASSERT_TRUE(other.Step());
+    leaf.replace(4, 32, other.Blob(0));
+  }
+  Statement up = db_->Prepare("UPDATE leaves SET leaf = ? WHERE log = 1 AND seq = 0");
+  ASSERT_TRUE(up.BindBlob(1, leaf).Run().ok());
+  EXPECT_TRUE(Names(Problems(), 0, "another log"));
+}
+
+TEST_F(TamperTest, InsertedForeignRecordIsCaught) {
+  // A fabricated message index row with no leaf behind it.
+  Exec("INSERT INTO messages SELECT x'00112233445566778899aabbccddeeff', 999, received_us, source, mail_from, "
+       "client_address, tls_protocol, raw_sha256, raw_length, flags, message_id, date_header, date_us, from_header, "
+       "sender_header, to_header, cc_header, subject FROM messages WHERE record_id = " + Hex(0));
+  auto p = Problems();
+  bool found = false;
+  for (const auto& s : p) found |= s.rfind("00112233-4455-6677-8899-aabbccddeeff: metadata index row without a leaf", 0) == 0;
+  EXPECT_TRUE(found) << ::testing::PrintToString(p);
+}
+
+}  // namespace
+}  // namespace chainmail::testing
