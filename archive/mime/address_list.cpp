@@ -16,7 +16,7 @@ bool IsAtomChar(char c) {
 }
 
 struct Token {
-  std::string_view text;    // a word as written (quotes and brackets kept) or one special
+  std::string_view text;      // a word as written (quotes and brackets kept) or one special
   bool space_before = false;  // whitespace or a comment precedes it
   char special = 0;           // the special character, or 0 for a word
 };
@@ -189,10 +189,10 @@ class AddressCollector {
   const size_t max_total_;
   std::vector<std::string>* out_;
   bool in_angle_ = false;
-  bool in_route_ = false;          // inside "<@a,@b:" before the ":"
-  std::string angle_;              // the angle address so far
+  bool in_route_ = false;  // inside "<@a,@b:" before the ":"
+  std::string angle_;      // the angle address so far
   bool mailbox_has_angle_ = false;
-  std::string word_;               // the bare word so far
+  std::string word_;  // the bare word so far
   bool word_has_at_ = false;
   bool previous_joins_ = false;    // the last bare token was "." or "@"
   std::vector<std::string> bare_;  // this mailbox's bare words that look like addr-specs

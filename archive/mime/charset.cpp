@@ -15,8 +15,8 @@ constexpr size_t kMaxCharsetName = 64;
 const iconv_t kNoDescriptor = reinterpret_cast<iconv_t>(-1);
 
 bool IsCharsetNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_' || c == '.' || c == ':' || c == '+';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == ':' || c == '+';
 }
 
 // Per-thread cache of iconv descriptors "charset -> UTF-8", including failed opens (so an

@@ -78,8 +78,7 @@ bool DecodeB(std::string_view text, std::string* octets) {
 
 }  // namespace
 
-bool EncodedWordFinder::At(size_t pos, EncodedWord* word) {
-  const std::string_view t = text_;
+bool ParseEncodedWord(std::string_view t, size_t pos, EncodedWord* word) {
   if (pos + 1 >= t.size() || t[pos] != '=' || t[pos + 1] != '?') return false;
   size_t i = pos + 2;
   const size_t charset_begin = i;
@@ -91,12 +90,8 @@ bool EncodedWordFinder::At(size_t pos, EncodedWord* word) {
   const char encoding = t[i];
   i += 2;
   const size_t text_begin = i;
-  if (text_begin == failed_text_begin_) return false;
   while (i < t.size() && IsWordChar(t[i])) ++i;
-  if (i + 1 >= t.size() || t[i] != '?' || t[i + 1] != '=') {
-    failed_text_begin_ = text_begin;
-    return false;
-  }
+  if (i + 1 >= t.size() || t[i] != '?' || t[i + 1] != '=') return false;
   word->charset = t.substr(charset_begin, charset_end - charset_begin);
   word->encoding = encoding;
   word->encoded_text = t.substr(text_begin, i - text_begin);

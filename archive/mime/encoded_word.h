@@ -6,8 +6,7 @@
 // included), encoded text of any length and base64 without its "=" padding. Encoded text
 // never contains "?", space or control characters, so a word never spans whitespace.
 //
-// Thread safety: DecodeEncodedText is a pure function. An EncodedWordFinder is used by
-// one thread at a time.
+// Pure functions; thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -23,20 +22,11 @@ struct EncodedWord {
   size_t length = 0;              // of the whole word, "=?" to "?=" inclusive
 };
 
-// Recognises encoded words in one text. Across all calls on one text the work is linear
-// in its length: a failed scan of encoded text is remembered and not repeated.
-class EncodedWordFinder {
- public:
-  // `text` must outlive the finder.
-  explicit EncodedWordFinder(std::string_view text) : text_(text) {}
-
-  // True when a syntactically complete encoded word starts at text[pos]; fills *word.
-  bool At(size_t pos, EncodedWord* word);
-
- private:
-  std::string_view text_;
-  size_t failed_text_begin_ = std::string_view::npos;  // encoded text from here has no "?="
-};
+// True when a syntactically complete encoded word starts at text[pos]; fills *word.
+// Trying every position of a text costs linear time in total: a candidate's charset and
+// encoded-text scans stop at the first "?" and every candidate starts "=?", so the scans
+// of two candidates never overlap.
+bool ParseEncodedWord(std::string_view text, size_t pos, EncodedWord* word);
 
 // Appends the octets `encoded_text` stands for under `encoding` (B or Q, any case) to
 // *octets. Returns false, leaving *octets unchanged, for another encoding or text that is

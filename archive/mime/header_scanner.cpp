@@ -12,8 +12,8 @@ namespace chainmail {
 namespace {
 
 static_assert((msgflag::kNoMessageId | msgflag::kNoDate | msgflag::kNoFrom |
-               msgflag::kHeaderEightBit | msgflag::kHeaderTruncated |
-               msgflag::kBadEncodedWord | msgflag::kDuplicateHeader) == 0x7F00,
+               msgflag::kHeaderEightBit | msgflag::kHeaderTruncated | msgflag::kBadEncodedWord |
+               msgflag::kDuplicateHeader) == 0x7F00,
               "the scanner owns exactly msgflag bits 8-14");
 
 enum class Field { kOther, kSubject, kFrom, kSender, kTo, kCc, kDate, kMessageId, kCount };
@@ -68,7 +68,6 @@ class MetadataBuilder {
         md_.subject = Decode(value);
         break;
       case Field::kFrom:
-        has_from_ = !value.empty();
         md_.from = Decode(value);
         AppendAddresses(value, kMaxAddressesPerField, &md_.from_addresses);
         break;
@@ -98,7 +97,7 @@ class MetadataBuilder {
     md_.flags |= block_flags;
     if (md_.message_id.empty()) md_.flags |= msgflag::kNoMessageId;
     if (md_.date.empty()) md_.flags |= msgflag::kNoDate;
-    if (!has_from_) md_.flags |= msgflag::kNoFrom;
+    if (md_.from.empty()) md_.flags |= msgflag::kNoFrom;
     if (bad_encoded_word_) md_.flags |= msgflag::kBadEncodedWord;
     return std::move(md_);
   }
@@ -121,7 +120,6 @@ class MetadataBuilder {
 
   HeaderMetadata md_;
   bool seen_[static_cast<int>(Field::kCount)] = {};
-  bool has_from_ = false;
   bool bad_encoded_word_ = false;
 };
 

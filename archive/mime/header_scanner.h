@@ -13,7 +13,7 @@
 // - Subject, From, Sender, Date and Message-ID keep their first occurrence; another one
 //   sets kDuplicateHeader. To and Cc may repeat: values are joined with ", " and all
 //   their addresses collected.
-// - kNoMessageId, kNoDate, kNoFrom: the field is missing or its value is empty.
+// - kNoMessageId, kNoDate, kNoFrom: the field is missing or its (decoded) value empty.
 // - kHeaderTruncated: the header block does not end within the bytes read and there is
 //   more message (`whole_message` false, or the prefix exceeds kHeaderScanLimit), or it
 //   has more than kMaxHeaderFields fields. Metadata then comes from the part read.

@@ -11,9 +11,7 @@
 namespace chainmail {
 namespace {
 
-bool AllWsp(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), IsWsp);
-}
+bool AllWsp(std::string_view text) { return std::all_of(text.begin(), text.end(), IsWsp); }
 
 bool SameCharset(std::string_view a, std::string_view b) {
   return EqualsIgnoreCase(a.substr(0, a.find('*')), b.substr(0, b.find('*')));
@@ -29,8 +27,7 @@ class WordSequence {
 
   // `whitespace_before` separates the word from the previous one in the sequence (empty
   // for the first); `original` is the word as written. Both must outlive Flush().
-  void Add(std::string_view whitespace_before, std::string_view original,
-           const EncodedWord& word) {
+  void Add(std::string_view whitespace_before, std::string_view original, const EncodedWord& word) {
     Word w{whitespace_before, original, word.charset, octets_.size(), 0, false};
     w.transfer_ok = DecodeEncodedText(word.encoding, word.encoded_text, &octets_);
     w.octets_end = octets_.size();
@@ -106,7 +103,6 @@ class WordSequence {
 std::string DecodeHeaderText(std::string_view text, size_t max_bytes, bool* bad_encoded_word) {
   std::string out;
   out.reserve(std::min(text.size(), max_bytes));
-  EncodedWordFinder finder(text);
   WordSequence sequence(bad_encoded_word);
   EncodedWord word;
   size_t plain_begin = 0;  // first byte not yet emitted or queued
@@ -114,7 +110,7 @@ std::string DecodeHeaderText(std::string_view text, size_t max_bytes, bool* bad_
   while (out.size() < max_bytes) {
     const size_t at = text.find("=?", search);
     if (at == std::string_view::npos) break;
-    if (!finder.At(at, &word)) {
+    if (!ParseEncodedWord(text, at, &word)) {
       search = at + 1;
       continue;
     }

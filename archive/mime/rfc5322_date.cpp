@@ -7,7 +7,7 @@
 namespace chainmail {
 namespace {
 
-constexpr std::array<std::string_view, 7> kDays = {"monday", "tuesday", "wednesday", "thursday",
+constexpr std::array<std::string_view, 7> kDays = {"monday", "tuesday",  "wednesday", "thursday",
                                                    "friday", "saturday", "sunday"};
 constexpr std::array<std::string_view, 12> kMonths = {
     "january", "february", "march",     "april",   "may",      "june",
@@ -18,15 +18,15 @@ struct NamedZone {
   int minutes;
 };
 constexpr std::array<NamedZone, 10> kZones = {{{"ut", 0},
-                                              {"gmt", 0},
-                                              {"est", -300},
-                                              {"edt", -240},
-                                              {"cst", -360},
-                                              {"cdt", -300},
-                                              {"mst", -420},
-                                              {"mdt", -360},
-                                              {"pst", -480},
-                                              {"pdt", -420}}};
+                                               {"gmt", 0},
+                                               {"est", -300},
+                                               {"edt", -240},
+                                               {"cst", -360},
+                                               {"cdt", -300},
+                                               {"mst", -420},
+                                               {"mdt", -360},
+                                               {"pst", -480},
+                                               {"pdt", -420}}};
 
 // Index of `word` in `names` given as its first three letters or in full; -1 if none.
 template <size_t N>

@@ -45,7 +45,7 @@ class ConnectionLimiter {
   const uint32_t max_total_;
   const uint32_t max_per_address_;
   mutable std::mutex mu_;
-  size_t total_ = 0;                                        // guarded by mu_
+  size_t total_ = 0;                                       // guarded by mu_
   std::unordered_map<std::string, uint32_t> per_address_;  // guarded by mu_; no zeros
 };
 

@@ -1,5 +1,7 @@
 #include "service/net/listen_address.h"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -19,11 +21,14 @@ Result<Poco::Net::SocketAddress> ParseListenAddress(std::string_view text) {
   bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
   if (bracketed) host = host.substr(1, host.size() - 2);
 
-  Poco::Net::IPAddress ip;
-  if (!Poco::Net::IPAddress::tryParse(std::string(host), ip) ||
-      (ip.family() == Poco::Net::IPAddress::IPv6) != bracketed) {
+  // inet_pton, not Poco's parser: strict literals only, and Poco 1.11 rejects "::".
+  const std::string host_text(host);
+  in6_addr bytes;
+  const int family = bracketed ? AF_INET6 : AF_INET;
+  if (inet_pton(family, host_text.c_str(), &bytes) != 1) {
     return bad("host must be an IP address, IPv6 in brackets");
   }
+  const Poco::Net::IPAddress ip(&bytes, bracketed ? sizeof(in6_addr) : sizeof(in_addr));
   uint16_t port = 0;
   const char* end = port_text.data() + port_text.size();
   auto [ptr, ec] = std::from_chars(port_text.data(), end, port);

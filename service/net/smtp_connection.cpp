@@ -156,8 +156,7 @@ void SmtpConnection::Converse(Connection& connection, SmtpSession& session, bool
     auto timeout = std::min<IoClock::duration>(
         options.command_timeout, std::max<IoClock::duration>(give_up - IoClock::now(), {}));
     // While a message may be in flight, only the end of the drain time interrupts.
-    int interrupt =
-        told_shutdown || mid_message ? state_.closing->fd() : state_.draining->fd();
+    int interrupt = told_shutdown || mid_message ? state_.closing->fd() : state_.draining->fd();
     ReadResult read =
         connection.Read(buffer.get(), kReadBufferSize,
                         std::chrono::ceil<std::chrono::milliseconds>(timeout), interrupt);
@@ -199,8 +198,7 @@ bool SmtpConnection::StartTls(Connection& connection, SmtpSession& session) {
     Log(Poco::Message::PRIO_ERROR, "session accepted STARTTLS without a TLS context");
     return false;
   }
-  Status started = connection.StartTls(*options.tls, options.command_timeout,
-                                       state_.closing->fd());
+  Status started = connection.StartTls(*options.tls, options.command_timeout, state_.closing->fd());
   if (!started.ok()) {
     Log(Poco::Message::PRIO_NOTICE, started.message());
     return false;

@@ -39,9 +39,9 @@ struct SmtpServerState {
   bool WaitUntilIdle(std::chrono::steady_clock::time_point deadline);
   size_t running() const;
 
-  const SmtpServerOptions& options;  // immutable while connections run
-  MessageIngest& ingest;             // thread-safe
-  ConnectionLimiter limiter;         // thread-safe
+  const SmtpServerOptions& options;           // immutable while connections run
+  MessageIngest& ingest;                      // thread-safe
+  ConnectionLimiter limiter;                  // thread-safe
   const std::unique_ptr<WakeEvent> draining;  // set by Stop(): idle sessions say 421 4.3.2
   const std::unique_ptr<WakeEvent> closing;   // set when the drain time is over
   Poco::Logger& logger;                       // "chainmail.smtp"; thread-safe

@@ -28,8 +28,7 @@ int PoolThreads(uint32_t max_connections) {
 class SmtpConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
  public:
   explicit SmtpConnectionFactory(SmtpServerState& state) : state_(state) {}
-  Poco::Net::TCPServerConnection* createConnection(
-      const Poco::Net::StreamSocket& socket) override {
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
     return new SmtpConnection(socket, state_);
   }
 

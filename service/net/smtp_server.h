@@ -10,8 +10,8 @@
 //   silent for command_timeout                     "421 4.4.2", closed
 //   Stop()                                         "421 4.3.2" (idle sessions at once)
 //
-// Thread safety: Start, Stop and the destructor are called by one owner thread;
-// port() and active_connections() may be called from any thread.
+// Thread safety: Start, Stop and the destructor are called by one owner thread; once
+// Start() has returned, port() and active_connections() may be called from any thread.
 #pragma once
 
 #include <chrono>

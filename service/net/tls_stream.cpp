@@ -88,8 +88,8 @@ TlsStream::~TlsStream() { SSL_free(ssl_); }
 ReadResult TlsStream::Read(char* buffer, size_t capacity, std::chrono::milliseconds timeout,
                            int interrupt_fd) {
   size_t n = 0;
-  CallResult r = Drive([&] { return SSL_read_ex(ssl_, buffer, capacity, &n); }, timeout,
-                       interrupt_fd);
+  CallResult r =
+      Drive([&] { return SSL_read_ex(ssl_, buffer, capacity, &n); }, timeout, interrupt_fd);
   switch (r.kind) {
     case CallResult::Kind::kDone:
       return ReadResult::Data(n);

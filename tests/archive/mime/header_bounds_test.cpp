@@ -33,11 +33,11 @@ bool IsStrictUtf8(std::string_view s) {
 }
 
 void ExpectWellFormed(const HeaderMetadata& md) {
-  for (const std::string* s : {&md.message_id, &md.date, &md.from, &md.sender, &md.to, &md.cc,
-                               &md.subject})
+  for (const std::string* s :
+       {&md.message_id, &md.date, &md.from, &md.sender, &md.to, &md.cc, &md.subject})
     EXPECT_TRUE(IsStrictUtf8(*s)) << *s;
-  for (const auto* list : {&md.from_addresses, &md.sender_addresses, &md.to_addresses,
-                           &md.cc_addresses}) {
+  for (const auto* list :
+       {&md.from_addresses, &md.sender_addresses, &md.to_addresses, &md.cc_addresses}) {
     EXPECT_LE(list->size(), kMaxAddressesPerField);
     for (const std::string& a : *list) {
       EXPECT_TRUE(IsStrictUtf8(a)) << a;
@@ -61,8 +61,8 @@ TEST(HeaderBoundsTest, GarbageDoesNotThrow) {
   // reaches deep into every parser, plus uniformly random bytes.
   static constexpr std::string_view kInteresting =
       "=?=?QqBb__:;,<>@.\"\\()[] \t\r\n\r\nabcXYZ019+/-*FromToCcSubjectDate\x80\xC3\xA9\xE2\xFF";
-  static constexpr std::string_view kCharsets[] = {"utf-8", "iso-8859-1", "iso-2022-jp",
-                                                   "shift_jis", "koi8-r", "x-bogus"};
+  static constexpr std::string_view kCharsets[] = {"utf-8",     "iso-8859-1", "iso-2022-jp",
+                                                   "shift_jis", "koi8-r",     "x-bogus"};
   std::mt19937 rng(20240101);
   for (int round = 0; round < 4000; ++round) {
     std::string message;
@@ -140,14 +140,14 @@ TEST(HeaderBoundsTest, PathologicalInputsScanInLinearTime) {
   // Each would take many seconds if some parser rescanned its input per candidate
   // (256 KiB squared is ~7e10 steps); linear scans take milliseconds.
   const std::string patterns[] = {
-      "=?",                 // encoded-word starts that never close
-      "=?utf-8?q?aaaa",     // encoded text that never ends
-      "=?a=?b=?c?q?",       // overlapping starts sharing one encoded text
-      "(((",                // unclosed nested comments
-      "\"\\",               // unclosed quotes with escapes
-      "<@r,",               // unclosed obsolete routes
-      "a",                  // one long line
-      "\r\n ",              // endless folding
+      "=?",              // encoded-word starts that never close
+      "=?utf-8?q?aaaa",  // encoded text that never ends
+      "=?a=?b=?c?q?",    // overlapping encoded-word starts
+      "(((",             // unclosed nested comments
+      "\"\\",            // unclosed quotes with escapes
+      "<@r,",            // unclosed obsolete routes
+      "a",               // one long line
+      "\r\n ",           // endless folding
   };
   for (const std::string& pattern : patterns) {
     for (const char* field : {"Subject: ", "To: ", "Date: "}) {

@@ -116,7 +116,8 @@ TEST(HeaderScannerTest, NoBlankLineInWholeMessageIsNotTruncated) {
 }
 
 TEST(HeaderScannerTest, BlankLineInPrefixIsNotTruncated) {
-  const HeaderMetadata md = ScanHeaders("Subject: a\r\n\r\nbody continues beyond the prefix", false);
+  const HeaderMetadata md =
+      ScanHeaders("Subject: a\r\n\r\nbody continues beyond the prefix", false);
   EXPECT_EQ(md.flags & msgflag::kHeaderTruncated, 0u);
 }
 
@@ -144,16 +145,16 @@ TEST(HeaderScannerTest, RepeatedToAndCcAreJoinedNotFlagged) {
 }
 
 TEST(HeaderScannerTest, GroupSyntaxAddresses) {
-  const HeaderMetadata md = ScanWhole(
-      Message("To: undisclosed-recipients:;\r\nCc: team: a@x, \"B\" <b@y>;, solo@z\r\n"));
+  const HeaderMetadata md =
+      ScanWhole(Message("To: undisclosed-recipients:;\r\nCc: team: a@x, \"B\" <b@y>;, solo@z\r\n"));
   EXPECT_TRUE(md.to_addresses.empty());
   EXPECT_EQ(md.to, "undisclosed-recipients:;");
   EXPECT_EQ(md.cc_addresses, (std::vector<std::string>{"a@x", "b@y", "solo@z"}));
 }
 
 TEST(HeaderScannerTest, CommentsAndQuotedDisplayNames) {
-  const HeaderMetadata md = ScanWhole(Message(
-      "To: \"Doe, John \\\"JD\\\"\" <John.Doe@Example.COM> (work, (main)), x@y (X)\r\n"));
+  const HeaderMetadata md = ScanWhole(
+      Message("To: \"Doe, John \\\"JD\\\"\" <John.Doe@Example.COM> (work, (main)), x@y (X)\r\n"));
   EXPECT_EQ(md.to_addresses, (std::vector<std::string>{"John.Doe@Example.COM", "x@y"}));
 }
 
@@ -182,8 +183,12 @@ TEST(HeaderScannerTest, EmptyMessageHasOnlyMissingFlags) {
 }
 
 TEST(HeaderScannerTest, EightBitHeaderFlaggedAndValidUtf8) {
-  const HeaderMetadata md = ScanWhole(Message("Subject: Gr\xC3\xBC\xC3\x9F" "e \xE2\x82\xAC\r\n"));
-  EXPECT_EQ(md.subject, "Gr\xC3\xBC\xC3\x9F" "e \xE2\x82\xAC");
+  const HeaderMetadata md =
+      ScanWhole(Message("Subject: Gr\xC3\xBC\xC3\x9F"
+                        "e \xE2\x82\xAC\r\n"));
+  EXPECT_EQ(md.subject,
+            "Gr\xC3\xBC\xC3\x9F"
+            "e \xE2\x82\xAC");
   EXPECT_NE(md.flags & msgflag::kHeaderEightBit, 0u);
 }
 
@@ -198,8 +203,12 @@ TEST(HeaderScannerTest, EightBitInBodyIsNotHeaderEightBit) {
 }
 
 TEST(HeaderScannerTest, InvalidUtf8ReplacedNotDropped) {
-  const HeaderMetadata md = ScanWhole(Message("Subject: a\xFF" "b\xE2\x82z\r\n"));
-  EXPECT_EQ(md.subject, "a\xEF\xBF\xBD" "b\xEF\xBF\xBDz");
+  const HeaderMetadata md =
+      ScanWhole(Message("Subject: a\xFF"
+                        "b\xE2\x82z\r\n"));
+  EXPECT_EQ(md.subject,
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBDz");
   const HeaderMetadata date = ScanWhole("Date: \xC0\xAF\r\n\r\n");
   EXPECT_EQ(date.date, "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong "/": two bad bytes
 }
@@ -219,8 +228,8 @@ TEST(HeaderScannerTest, UnparsableDateKeptRawWithoutFlag) {
 }
 
 TEST(HeaderScannerTest, LineWithoutColonIsSkippedNotEnd) {
-  const HeaderMetadata md =
-      ScanWhole("Subject: a\r\nnot a header\r\n Subject: continuation of junk\r\nFrom: b@x\r\n\r\n");
+  const HeaderMetadata md = ScanWhole(
+      "Subject: a\r\nnot a header\r\n Subject: continuation of junk\r\nFrom: b@x\r\n\r\n");
   EXPECT_EQ(md.subject, "a");
   EXPECT_EQ(md.from, "b@x");
   EXPECT_EQ(md.flags & msgflag::kDuplicateHeader, 0u);

@@ -96,7 +96,9 @@ TEST(Rfc2047Test, CharsetNamesThatCouldSteerIconvAreRejected) {
 TEST(Rfc2047Test, IncompleteWordsArePlainText) {
   bool bad;
   for (std::string_view text : {"=?utf-8?q?no end", "=?utf-8?q", "=?", "a =?utf-8?q?x y?= b",
-                                "=?" "?q?x?=", "=?utf-8?qq?x?="}) {
+                                "=?"
+                                "?q?x?=",
+                                "=?utf-8?qq?x?="}) {
     EXPECT_EQ(Decode(text, &bad), text);
     EXPECT_FALSE(bad) << text;
   }
@@ -104,13 +106,19 @@ TEST(Rfc2047Test, IncompleteWordsArePlainText) {
 
 TEST(Rfc2047Test, EmptyEncodedTextDecodesToNothing) {
   bool bad;
-  EXPECT_EQ(Decode("a =?utf-8?q?" "?= b", &bad), "a  b");  // split: "??=" is a trigraph
+  EXPECT_EQ(Decode("a =?utf-8?q?"
+                   "?= b",
+                   &bad),
+            "a  b");  // split: "??=" is a trigraph
   EXPECT_FALSE(bad);
 }
 
 TEST(Rfc2047Test, OutputIsCappedOnACharacterBoundary) {
   bool bad = false;
-  const std::string out = DecodeHeaderText("ab\xE2\x82\xAC" "cd", 4, &bad);
+  const std::string out = DecodeHeaderText(
+      "ab\xE2\x82\xAC"
+      "cd",
+      4, &bad);
   EXPECT_EQ(out, "ab");
 }
 
@@ -122,8 +130,8 @@ TEST(Rfc2047Test, ConcurrentDecodingInManyCharsets) {
     threads.emplace_back([t, &failures] {
       for (int i = 0; i < 500; ++i) {
         bool bad = false;
-        const std::string text = (i + t) % 2 == 0 ? "=?koi8-r?b?8NLJ18XU?="
-                                                  : "=?iso-2022-jp?b?GyRCRnxLXDhsGyhC?=";
+        const std::string text =
+            (i + t) % 2 == 0 ? "=?koi8-r?b?8NLJ18XU?=" : "=?iso-2022-jp?b?GyRCRnxLXDhsGyhC?=";
         const std::string out = DecodeHeaderText(text, kNoCap, &bad);
         if (bad || out.size() != ((i + t) % 2 == 0 ? 12u : 9u)) ++failures[t];
       }

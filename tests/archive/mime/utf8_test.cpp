@@ -29,7 +29,9 @@ TEST(Utf8Test, OverlongSurrogateAndTooLargeAreInvalid) {
 }
 
 TEST(Utf8Test, MaximalSubpartBecomesOneReplacement) {
-  EXPECT_EQ(Repaired("a\xE2\x82" "b"), "a" + std::string(kFffd) + "b");
+  EXPECT_EQ(Repaired("a\xE2\x82"
+                     "b"),
+            "a" + std::string(kFffd) + "b");
   EXPECT_EQ(Repaired("\xF0\x9F\x98"), kFffd);
   EXPECT_EQ(Repaired("\xED\xA0\x80"), std::string(kFffd) + std::string(kFffd) + std::string(kFffd));
   EXPECT_EQ(Repaired("\x80\x80"), std::string(kFffd) + std::string(kFffd));

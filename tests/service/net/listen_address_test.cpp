@@ -13,6 +13,9 @@ TEST(ListenAddressTest, Ipv4AndBracketedIpv6) {
   ASSERT_TRUE(v6.ok()) << v6.status().message();
   EXPECT_EQ(v6->family(), Poco::Net::SocketAddress::IPv6);
   EXPECT_EQ(v6->port(), 0);
+  Result<Poco::Net::SocketAddress> any = ParseListenAddress("[::]:25");
+  ASSERT_TRUE(any.ok()) << any.status().message();
+  EXPECT_TRUE(any->host().isWildcard());
 }
 
 TEST(ListenAddressTest, RejectsNamesAndBadPorts) {

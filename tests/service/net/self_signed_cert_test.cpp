@@ -125,7 +125,7 @@ TEST_F(SelfSignedCertTest, SerialIsRandomAndPositive) {
   const ASN1_INTEGER* a = X509_get0_serialNumber(cert_.get());
   const ASN1_INTEGER* b = X509_get0_serialNumber(second.get());
   EXPECT_NE(ASN1_INTEGER_cmp(a, b), 0);
-  EXPECT_GE(ASN1_STRING_length(a), 15);  // ~128 bits
+  EXPECT_GE(ASN1_STRING_length(a), 15);            // ~128 bits
   EXPECT_EQ(ASN1_STRING_type(a), V_ASN1_INTEGER);  // not V_ASN1_NEG_INTEGER
 }
 

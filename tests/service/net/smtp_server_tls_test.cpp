@@ -177,8 +177,8 @@ with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
                             b"Subject: from python\r\n\r\nhello\r\n")
     sys.exit(1 if refused else 0)
 )";
-  const std::string command = "python3 " + script + " " + std::to_string(server_->port()) +
-                              " " + cert_path_ + " 2>&1";
+  const std::string command =
+      "python3 " + script + " " + std::to_string(server_->port()) + " " + cert_path_ + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string output;

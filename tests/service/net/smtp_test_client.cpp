@@ -36,7 +36,7 @@ void SetReceiveTimeout(int fd, std::chrono::milliseconds timeout) {
 }  // namespace
 
 Result<std::unique_ptr<SmtpTestClient>> SmtpTestClient::Connect(uint16_t port,
-                                                                 const std::string& source_ip) {
+                                                                const std::string& source_ip) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::IoError(strerror(errno));
   std::unique_ptr<SmtpTestClient> client(new SmtpTestClient(fd));

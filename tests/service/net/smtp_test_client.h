@@ -19,11 +19,11 @@
 namespace chainmail::testing {
 
 struct TlsClientOptions {
-  std::string ca_file;               // trust only this certificate (PEM)
+  std::string ca_file;                    // trust only this certificate (PEM)
   std::string expected_ip = "127.0.0.1";  // the server certificate must name this IP
-  int min_version = 0;               // 0: OpenSSL's default
+  int min_version = 0;                    // 0: OpenSSL's default
   int max_version = 0;
-  bool allow_legacy = false;         // security level 0, so that TLS 1.0/1.1 can be offered
+  bool allow_legacy = false;  // security level 0, so that TLS 1.0/1.1 can be offered
 };
 
 class SmtpTestClient {
