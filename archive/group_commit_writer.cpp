@@ -91,6 +91,8 @@ Result<std::vector<AppendedLeaf>> GroupCommitWriter::ApplySubmission(Submission&
     auto head = Head(heads, r.log);
     if (!head.ok()) return head.status();
     LogHead& h = **head;
+    if (r.finalize)
+      if (Status st = r.finalize(r, out); !st.ok()) return st;
     Leaf leaf;
     leaf.record_type = r.type;
     leaf.subtype = r.subtype;

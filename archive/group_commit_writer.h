@@ -42,6 +42,10 @@ struct AppendRequest {
   RecordId record_id;
   std::string salt;  // 32 bytes
   Bytes payload;
+  // Called inside the transaction before the leaf is built, with the leaves appended so
+  // far by the same submission: lets a record name an earlier one (an audit event's
+  // target ref to its message) by seq and leaf hash. May set salt/payload. May be empty.
+  std::function<Status(AppendRequest&, const std::vector<AppendedLeaf>&)> finalize;
   // Writes the record's content and index rows, inside the transaction, once its leaf
   // is known. May be empty.
   std::function<Status(Database&, const AppendedLeaf&)> write_content;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "archive/mime/utf8.h"
+#include "archive/format/utf8.h"
 
 namespace chainmail {
 namespace {

@@ -1,6 +1,8 @@
-# Writes OUT, a C++ file defining the migrations from FILES (schema/NNN_name.sql, sorted).
+# Writes OUT, a C++ file defining the migrations from FILES (schema/NNN_name.sql, sorted,
+# separated by "|").
 # A raw string literal per file; the delimiter keeps any SQL text intact.
 set(body "// Generated from schema/*.sql by schema/embed.cmake. Do not edit.\n#include \"archive/migrations.h\"\nnamespace chainmail {\nconst std::vector<Migration>& Migrations() {\n  static const std::vector<Migration> kAll = {\n")
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME_WE)
   string(SUBSTRING ${name} 0 3 num)

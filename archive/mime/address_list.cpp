@@ -1,6 +1,6 @@
 #include "archive/mime/address_list.h"
 
-#include "archive/mime/utf8.h"
+#include "archive/format/utf8.h"
 
 namespace chainmail {
 namespace {

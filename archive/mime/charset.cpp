@@ -6,7 +6,7 @@
 #include <cerrno>
 
 #include "archive/mime/ascii.h"
-#include "archive/mime/utf8.h"
+#include "archive/format/utf8.h"
 
 namespace chainmail {
 namespace {

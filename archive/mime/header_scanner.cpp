@@ -6,7 +6,7 @@
 #include "archive/mime/header_fields.h"
 #include "archive/mime/rfc2047.h"
 #include "archive/mime/rfc5322_date.h"
-#include "archive/mime/utf8.h"
+#include "archive/format/utf8.h"
 
 namespace chainmail {
 namespace {

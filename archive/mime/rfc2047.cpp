@@ -6,7 +6,7 @@
 #include "archive/mime/ascii.h"
 #include "archive/mime/charset.h"
 #include "archive/mime/encoded_word.h"
-#include "archive/mime/utf8.h"
+#include "archive/format/utf8.h"
 
 namespace chainmail {
 namespace {

@@ -62,7 +62,11 @@ class Daemon:
         self._ready = threading.Event()
         self._reader = None
         if start:
-            self.start()
+            try:
+                self.start()
+            except BaseException:
+                self.close()
+                raise
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -316,13 +320,17 @@ class RawSmtp:
                  read_banner=True):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        if source is not None:
-            self.sock.bind((source, 0))
-        self.sock.connect((host, port))
         self.buf = b""
         self.tls = False
-        self.banner = self.reply() if read_banner else None
+        try:
+            self.sock.settimeout(timeout)
+            if source is not None:
+                self.sock.bind((source, 0))
+            self.sock.connect((host, port))
+            self.banner = self.reply() if read_banner else None
+        except BaseException:
+            self.sock.close()
+            raise
 
     def close(self):
         try:

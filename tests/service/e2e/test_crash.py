@@ -10,7 +10,6 @@ Messages whose connection broke before a 250 may or may not be present."""
 import base64
 import hashlib
 import math
-import os
 import random
 import sys
 import threading

@@ -1,4 +1,4 @@
-#include "archive/mime/utf8.h"
+#include "archive/format/utf8.h"
 
 namespace chainmail {
 namespace {

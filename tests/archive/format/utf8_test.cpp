@@ -1,5 +1,5 @@
 // UTF-8 validation, repair (one U+FFFD per maximal invalid subpart) and truncation.
-#include "archive/mime/utf8.h"
+#include "archive/format/utf8.h"
 
 #include <gtest/gtest.h>
 
