@@ -106,7 +106,16 @@ Result<std::unique_ptr<MessageSpool>> Archive::BeginMessage() {
   return std::unique_ptr<MessageSpool>(new ArchiveSpool(spool_dir_, options_.spool_memory_bytes));
 }
 
-Result<RecordId> Archive::Commit(std::unique_ptr<MessageSpool> spool_base, MessagePayload envelope) {
+Result<std::vector<AppendedLeaf>> Archive::Append(std::vector<AppendRequest> requests) {
+  return writer_->Append(std::move(requests));
+}
+
+Result<RecordId> Archive::Commit(std::unique_ptr<MessageSpool> spool, MessagePayload envelope) {
+  return CommitWith(std::move(spool), std::move(envelope), nullptr);
+}
+
+Result<RecordId> Archive::CommitWith(std::unique_ptr<MessageSpool> spool_base, MessagePayload envelope,
+                                     const Companions& companions) {
   auto* spool = dynamic_cast<ArchiveSpool*>(spool_base.get());
   if (spool == nullptr) return Status::InvalidArgument("spool was not made by this archive");
   if (Status s = spool->Finish(); !s.ok()) return s;
@@ -137,6 +146,8 @@ Result<RecordId> Archive::Commit(std::unique_ptr<MessageSpool> spool_base, Messa
   };
   std::vector<AppendRequest> requests;
   requests.push_back(std::move(request));
+  if (companions)
+    for (AppendRequest& c : companions(payload)) requests.push_back(std::move(c));
   auto appended = writer_->Append(std::move(requests));
   if (!appended.ok()) return appended.status();
   return id;

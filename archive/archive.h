@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -41,6 +42,15 @@ class Archive : public MessageIngest {
 
   Result<std::unique_ptr<MessageSpool>> BeginMessage() override;
   Result<RecordId> Commit(std::unique_ptr<MessageSpool> spool, MessagePayload envelope) override;
+
+  // Builds records that must commit atomically with a message (its policy decision), from
+  // the message's completed payload. They follow the message in the same submission.
+  using Companions = std::function<std::vector<AppendRequest>(const MessagePayload&)>;
+  // Commit() plus companions: the message and every companion commit together or not at all.
+  Result<RecordId> CommitWith(std::unique_ptr<MessageSpool> spool, MessagePayload envelope,
+                              const Companions& companions);
+  // Appends records of any log through the single writer; blocks until durable.
+  Result<std::vector<AppendedLeaf>> Append(std::vector<AppendRequest> requests);
 
   const Identity& identity() const { return identity_; }
   const ArchiveOptions& options() const { return options_; }

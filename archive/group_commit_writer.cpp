@@ -103,7 +103,7 @@ Result<std::vector<AppendedLeaf>> GroupCommitWriter::ApplySubmission(Submission&
     leaf.record_id = r.record_id.bytes();
     leaf.payload_commit = PayloadCommitment(r.type, r.salt, r.payload);
     const Bytes encoded = leaf.Encode();
-    AppendedLeaf appended{r.log, leaf.seq, LeafHash(encoded), leaf.commit_time_us};
+    AppendedLeaf appended{r.log, leaf.log_id, leaf.seq, LeafHash(encoded), leaf.commit_time_us};
 
     Statement ins = db_->Prepare(
         "INSERT INTO leaves(log, seq, leaf, leaf_hash, record_id) VALUES (?, ?, ?, ?, ?)");

@@ -30,6 +30,7 @@ namespace chainmail {
 
 struct AppendedLeaf {
   LogName log = LogName::kMessages;
+  Hash32 log_id{};
   uint64_t seq = 0;
   Hash32 leaf_hash{};
   uint64_t commit_time_us = 0;

@@ -5,6 +5,7 @@
 
 #include "archive/archive.h"
 #include "archive/mbox_reader.h"
+#include "audit/decided_ingest.h"
 #include "service/config/archive_options.h"
 #include "service/cli/commands.h"
 
@@ -27,19 +28,19 @@ MessagePayload ImportEnvelope(const std::string& name, const std::string& mail_f
 // Archives one message through the same path as SMTP; prints its id.
 class Importer {
  public:
-  explicit Importer(Archive& archive) : archive_(archive) {}
+  explicit Importer(MessageIngest& ingest) : ingest_(ingest) {}
 
   Status Begin(const std::string& name, const std::string& mail_from) {
     name_ = name;
     mail_from_ = mail_from;
-    auto spool = archive_.BeginMessage();
+    auto spool = ingest_.BeginMessage();
     if (!spool.ok()) return spool.status();
     spool_ = std::move(*spool);
     return Status::Ok();
   }
   void Write(std::string_view bytes) { spool_->Write(bytes); }
   Status End() {
-    auto id = archive_.Commit(std::move(spool_), ImportEnvelope(name_, mail_from_));
+    auto id = ingest_.Commit(std::move(spool_), ImportEnvelope(name_, mail_from_));
     if (!id.ok()) return Status::IoError(name_ + ": " + id.status().message());
     std::cout << "imported " << name_ << " as " << id->ToString() << "\n";
     ++count_;
@@ -48,7 +49,7 @@ class Importer {
   size_t count() const { return count_; }
 
  private:
-  Archive& archive_;
+  MessageIngest& ingest_;
   std::unique_ptr<MessageSpool> spool_;
   std::string name_, mail_from_;
   size_t count_ = 0;
@@ -89,7 +90,8 @@ int ImportCommand(const Config& config, const std::vector<std::string>& args) {
     std::cerr << "chainmail: " << archive.status().message() << "\n";
     return 1;
   }
-  Importer importer(**archive);
+  DecidedIngest ingest(**archive, DefaultPolicy);
+  Importer importer(ingest);
   int rc = 0;
   for (const auto& path : args) {
     if (Status s = ImportFile(importer, path); !s.ok()) {

@@ -6,6 +6,10 @@
 #include "archive/database.h"
 #include "archive/message_reader.h"
 #include "archive/rfc3339.h"
+#include "archive/format/json_text.h"
+#include "archive/format/payload_tags.h"
+#include "audit/audit_log.h"
+#include "service/config/archive_options.h"
 #include "service/cli/commands.h"
 
 namespace chainmail {
@@ -38,6 +42,19 @@ void PrintMetadata(const StoredMessage& m) {
             << "Subject:         " << r.subject << "\n";
 }
 
+Status AuditRead(const Config& config, Database& db, const RecordId& id, bool raw) {
+  auto target = MessageTargetRef(db, id);
+  if (!target.ok()) return target.status();
+  auto archive = Archive::Open(ArchiveOptionsFrom(config));
+  if (!archive.ok()) return archive.status();
+  AuditEvent read = LocalUserEvent(auditevent::kMessageRead, "ok",
+                                   std::string("{\"command\":\"show\",\"raw\":") + (raw ? "true" : "false") +
+                                       ",\"record_id\":" + JsonQuote(id.ToString()) + "}");
+  auto recorded = AuditLog(**archive).RecordAbout(std::move(read), *target);
+  if (!recorded.ok()) return Status::Unavailable("cannot record the read in the audit log, refusing: " + recorded.status().message());
+  return Status::Ok();
+}
+
 }  // namespace
 
 int ShowCommand(const Config& config, const std::vector<std::string>& args) {
@@ -56,6 +73,12 @@ int ShowCommand(const Config& config, const std::vector<std::string>& args) {
   auto db = Database::Open(DatabasePath(config.data_dir), Database::Mode::kReadOnly);
   if (!db.ok()) {
     std::cerr << "chainmail: " << db.status().message() << "\n";
+    return 1;
+  }
+  // Every read of archived mail is evidence: the read is committed to the audit log,
+  // with the local user as actor, before any content is shown. No audit, no content.
+  if (Status s = AuditRead(config, **db, *id, raw); !s.ok()) {
+    std::cerr << "chainmail: " << s.message() << "\n";
     return 1;
   }
   if (!raw) {

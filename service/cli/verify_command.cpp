@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "archive/archive_verifier.h"
+#include "audit/audit_checker.h"
 #include "service/cli/commands.h"
 
 namespace chainmail {
@@ -14,6 +15,7 @@ int VerifyCommand(const Config& config, const std::vector<std::string>& args) {
     return 2;
   }
   VerifyOptions options;
+  options.audit_checker = std::make_shared<AuditChecker>();
   if (isatty(STDERR_FILENO))
     options.progress = [](uint64_t done, uint64_t total) {
       std::fprintf(stderr, "\rverifying %llu/%llu", static_cast<unsigned long long>(done),
@@ -27,13 +29,14 @@ int VerifyCommand(const Config& config, const std::vector<std::string>& args) {
   }
   for (const VerifyProblem& p : report->problems) {
     std::cout << "INVALID";
+    if (!p.log.empty()) std::cout << " " << p.log;
     if (p.seq != UINT64_MAX) std::cout << " seq " << p.seq;
     if (!p.record_id.empty()) std::cout << " record " << p.record_id;
     std::cout << ": " << p.what << "\n";
   }
-  std::cout << "messages log: " << report->leaves << " records, " << report->raw_bytes
-            << " raw bytes checked, " << report->problems.size() << " problems: "
-            << (report->ok() ? "all valid" : "INVALID") << "\n";
+  std::cout << "messages log: " << report->message_leaves << " records, " << report->raw_bytes
+            << " raw bytes checked; audit log: " << report->audit_leaves << " records; "
+            << report->problems.size() << " problems: " << (report->ok() ? "all valid" : "INVALID") << "\n";
   return report->ok() ? 0 : 1;
 }
 

@@ -88,6 +88,12 @@ std::vector<std::string> SplitList(const std::string& s) {
 
 }  // namespace
 
+std::string Config::EffectiveText() const {
+  std::string out;
+  for (const auto& [key, value] : effective) out += key + " = " + value + "\n";
+  return out;
+}
+
 Result<Config> Config::Load(const std::string& file, const std::vector<std::string>& overrides) {
   std::map<std::string, std::string> v;
   for (const ConfigKey& k : ConfigKeys()) v[std::string(k.name)] = std::string(k.default_value);

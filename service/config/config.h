@@ -37,6 +37,10 @@ struct Config {
   // The effective key=value pairs (defaults included), for logs and the config hash.
   std::map<std::string, std::string> effective;
 
+  // The effective configuration as canonical text: "key = value\n" for every key, sorted.
+  // Recorded in the audit trail at start (its SHA-256 identifies the configuration).
+  std::string EffectiveText() const;
+
   // Loads `file` (may be empty: defaults only) and then applies `overrides` ("key=value").
   static Result<Config> Load(const std::string& file, const std::vector<std::string>& overrides);
 };

@@ -8,6 +8,8 @@
 #include <iostream>
 
 #include "archive/archive.h"
+#include "audit/decided_ingest.h"
+#include "audit/service_events.h"
 #include "service/config/archive_options.h"
 #include "service/net/cidr_list.h"
 #include "service/net/self_signed_cert.h"
@@ -80,7 +82,12 @@ int RunDaemon(const Config& config) {
   so.session.journal_recipients.insert(config.journal_recipients.begin(), config.journal_recipients.end());
   so.session.require_tls = config.require_tls;
   so.tls = *tls;
-  SmtpServer server(so, **archive);
+  if (Status s = RecordServiceStart(**archive, config.EffectiveText(), CHAINMAIL_VERSION); !s.ok()) {
+    Say("cannot record service.start in the audit log: " + s.message());
+    return 1;
+  }
+  DecidedIngest ingest(**archive, DefaultPolicy);
+  SmtpServer server(so, ingest);
   if (Status s = server.Start(); !s.ok()) {
     Say("cannot start SMTP on " + config.smtp_listen + ": " + s.message());
     return 1;
@@ -98,6 +105,8 @@ int RunDaemon(const Config& config) {
   sigwait(&set, &sig);
   Say(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", draining sessions");
   server.Stop(std::chrono::seconds(config.shutdown_drain_s));
+  if (Status s = RecordServiceStop(**archive, sig == SIGTERM ? "SIGTERM" : "SIGINT"); !s.ok())
+    Say("cannot record service.stop in the audit log: " + s.message());
   (*archive)->Close();
   Say("stopped cleanly");
   return 0;

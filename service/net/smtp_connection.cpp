@@ -42,13 +42,6 @@ void BlockSigpipeOnThisThread() {
 // once, so the loop infers it to let a message being sent finish during a drain: no reply
 // at all (a DATA body or BDAT chunk, or a command line, still arriving) or a last reply of
 // "354" (DATA accepted) means the client may be sending a message.
-bool MayBeMidMessage(std::string_view output) {
-  if (output.size() < 2) return true;
-  size_t newline = output.rfind('\n', output.size() - 2);
-  std::string_view last_line = output.substr(newline == std::string_view::npos ? 0 : newline + 1);
-  return last_line.substr(0, 4) == smtp::reply::kStartData.substr(0, 4);
-}
-
 class RunningScope {
  public:
   explicit RunningScope(SmtpServerState& state) : state_(state) { state_.Enter(); }
@@ -164,7 +157,7 @@ void SmtpConnection::Converse(Connection& connection, SmtpSession& session, bool
       case ReadResult::Kind::kData:
         session.Receive(std::string_view(buffer.get(), read.size));
         output = session.TakeOutput();
-        mid_message = MayBeMidMessage(output);
+        mid_message = session.MidMessage();
         break;
       case ReadResult::Kind::kTimeout:
         session.OnTimeout();

@@ -345,6 +345,7 @@ void SmtpSession::Receive(std::string_view bytes) { impl_->Receive(bytes); }
 std::string SmtpSession::TakeOutput() { return impl_->TakeOutput(); }
 bool SmtpSession::WantsClose() const { return impl_->wants_close(); }
 bool SmtpSession::WantsStartTls() const { return impl_->wants_starttls(); }
+bool SmtpSession::MidMessage() const { return impl_->mid_message(); }
 void SmtpSession::TlsStarted(std::string protocol, std::string cipher) {
   impl_->TlsStarted(std::move(protocol), std::move(cipher));
 }

@@ -61,6 +61,9 @@ class SmtpSession {
   bool WantsStartTls() const;
   // The TLS handshake succeeded: forget the EHLO state and any buffered plaintext.
   void TlsStarted(std::string protocol, std::string cipher);
+  // True while a message body is in progress: inside DATA, inside a BDAT chunk, or
+  // between the BDAT chunks of one message. A draining server lets such a session finish.
+  bool MidMessage() const;
   // The client was idle past the command timeout: queues "421 4.4.2" and closes.
   void OnTimeout();
   // The server is shutting down: queues "421 4.3.2" and closes (between transactions).

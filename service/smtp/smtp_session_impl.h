@@ -29,6 +29,9 @@ class SmtpSession::Impl {
   std::string TakeOutput() { return std::exchange(output_, {}); }
   bool wants_close() const { return wants_close_; }
   bool wants_starttls() const { return wants_starttls_; }
+  bool mid_message() const {
+    return input_ != Input::kCommands || (transaction_ && transaction_->body_started());
+  }
   void TlsStarted(std::string protocol, std::string cipher);
   void OnTimeout();
   void OnShutdown();

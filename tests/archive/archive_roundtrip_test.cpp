@@ -115,7 +115,7 @@ TEST(Archive, ConcurrentSessionsFormOneUnbrokenChain) {
   auto report = VerifyArchive(dir.path(), {});
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok()) << report->problems.front().what;
-  EXPECT_EQ(report->leaves, static_cast<uint64_t>(kThreads * kEach));
+  EXPECT_EQ(report->message_leaves, static_cast<uint64_t>(kThreads * kEach));
 }
 
 TEST(Archive, SecondProcessAppendsContinueTheChain) {
@@ -131,7 +131,7 @@ TEST(Archive, SecondProcessAppendsContinueTheChain) {
   auto report = VerifyArchive(dir.path(), {});
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok()) << report->problems.front().what;
-  EXPECT_EQ(report->leaves, 20u);
+  EXPECT_EQ(report->message_leaves, 20u);
 }
 
 TEST(Archive, LeavesAreAppendOnly) {

@@ -83,12 +83,6 @@ class Shutdown(unittest.TestCase):
         self.daemon.start()
         self.assertEqual(self.daemon.show_raw(record), msg)
 
-    # BUG: a session between two BDAT chunks of one message is treated as idle at
-    # SIGTERM: it gets "421 4.3.2" instead of being allowed to finish within
-    # smtp.shutdown_drain_s (service/net/smtp_connection.cpp MayBeMidMessage only sees a
-    # 354 or no reply as mid-message; a "250 ... octets received" chunk reply is not).
-    # Nothing acknowledged is lost, but a chunked transfer is cut while DATA may finish.
-    @unittest.expectedFailure
     def test_sigterm_between_bdat_chunks_lets_the_message_finish(self):
         # A client between two BDAT chunks of one message is mid-transfer, not idle.
         msg = make_message(subject="bdat chunks across SIGTERM", body=b"w" * 50000 + b"\r\n")

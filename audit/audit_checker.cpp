@@ -1,0 +1,64 @@
+#include "audit/audit_checker.h"
+
+#include "archive/format/audit_payload.h"
+#include "archive/format/payload_registry.h"
+#include "archive/format/payload_tags.h"
+#include "audit/audit_event.h"
+
+namespace chainmail {
+namespace {
+
+bool SameRow(const AuditIndexRow& a, const AuditIndexRow& b) {
+  return a.seq == b.seq && a.type == b.type && a.event_us == b.event_us && a.actor == b.actor &&
+         a.outcome == b.outcome && a.targets == b.targets;
+}
+
+void CheckTarget(Database& db, const TargetRef& t, const ProblemSink& report) {
+  Statement st = db.Prepare(
+      "SELECT l.leaf_hash FROM leaves l JOIN logs g ON g.id = l.log WHERE g.log_id = ? AND l.seq = ?");
+  st.BindBlob(1, AsView(t.log_id)).Bind(2, static_cast<int64_t>(t.seq));
+  if (!st.Step()) {
+    report("target ref names seq " + std::to_string(t.seq) + " of a log with no such leaf");
+  } else if (Hash32FromBytes(st.Blob(0)) != t.leaf_hash) {
+    report("target ref to seq " + std::to_string(t.seq) + " does not match that leaf's hash");
+  }
+}
+
+}  // namespace
+
+uint64_t AuditChecker::Check(Database& db, const Leaf& leaf, const RecordId& id, std::string_view bytes,
+                             const ProblemSink& report) {
+  auto payload = AuditPayload::Decode(bytes);
+  if (!payload.ok()) {
+    report(payload.status().message());
+    return 0;
+  }
+  if (AuditEventName(leaf.subtype).empty()) report("unknown audit event type " + std::to_string(leaf.subtype));
+  for (const TargetRef& t : payload->targets) CheckTarget(db, t, report);
+  if (leaf.subtype == auditevent::kPolicyDecision && payload->targets.size() != 1)
+    report("a policy decision must name exactly one message");
+  auto stored = ReadAuditIndexRow(db, id);
+  if (!stored.ok()) {
+    report("audit index row missing");
+  } else if (!SameRow(*stored, BuildAuditIndexRow(db, leaf.seq, leaf.subtype, *payload))) {
+    report("audit index row disagrees with the payload");
+  }
+  return 0;
+}
+
+void AuditChecker::CheckGlobal(Database& db, const std::function<void(VerifyProblem)>& report) {
+  Statement orphans = db.Prepare(
+      "SELECT record_id FROM audit_events WHERE record_id NOT IN (SELECT record_id FROM leaves WHERE log = 2)");
+  while (orphans.Step())
+    report({"audit", UINT64_MAX, RecordId::FromBytes(orphans.Blob(0)).ToString(), "audit index row without a leaf"});
+  Statement undecided = db.Prepare(
+      "SELECT m.record_id, m.seq FROM messages m WHERE NOT EXISTS ("
+      "  SELECT 1 FROM audit_event_targets t JOIN audit_events e ON e.record_id = t.record_id"
+      "  WHERE e.type = ? AND t.log = 1 AND t.seq = m.seq)");
+  undecided.Bind(1, auditevent::kPolicyDecision);
+  while (undecided.Step())
+    report({"messages", static_cast<uint64_t>(undecided.Int(1)), RecordId::FromBytes(undecided.Blob(0)).ToString(),
+            "no policy decision in the audit log names this message"});
+}
+
+}  // namespace chainmail

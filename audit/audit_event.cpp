@@ -1,0 +1,134 @@
+#include "audit/audit_event.h"
+
+#include <openssl/rand.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "archive/format/leaf.h"
+#include "archive/format/utf8.h"
+
+namespace chainmail {
+namespace {
+
+uint64_t NowUs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+std::string LocalUserName() {
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  char buf[4096];
+  if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &found) == 0 && found != nullptr)
+    return found->pw_name;
+  return "uid:" + std::to_string(geteuid());
+}
+
+int LogNumber(Database& db, const Hash32& log_id) {
+  Statement st = db.Prepare("SELECT id FROM logs WHERE log_id = ?");
+  st.BindBlob(1, AsView(log_id));
+  return st.Step() ? static_cast<int>(st.Int(0)) : 0;
+}
+
+std::string ValidText(std::string_view s) {
+  std::string out;
+  AppendUtf8Repaired(s, &out);
+  return out;
+}
+
+}  // namespace
+
+AuditEvent SystemEvent(uint16_t type, std::string outcome, std::string detail_json) {
+  AuditEvent e;
+  e.type = type;
+  e.payload.actor = "system";
+  e.payload.auth_method = "system";
+  e.payload.outcome = std::move(outcome);
+  e.payload.detail = std::move(detail_json);
+  return e;
+}
+
+AuditEvent LocalUserEvent(uint16_t type, std::string outcome, std::string detail_json) {
+  AuditEvent e = SystemEvent(type, std::move(outcome), std::move(detail_json));
+  e.payload.actor = LocalUserName();
+  e.payload.auth_method = "local-user";
+  return e;
+}
+
+AuditIndexRow BuildAuditIndexRow(Database& db, uint64_t seq, uint16_t type, const AuditPayload& p) {
+  AuditIndexRow row;
+  row.seq = seq;
+  row.type = type;
+  row.event_us = static_cast<int64_t>(p.event_time_us);
+  row.actor = ValidText(p.actor);
+  row.outcome = ValidText(p.outcome);
+  for (const TargetRef& t : p.targets) row.targets.emplace_back(LogNumber(db, t.log_id), t.seq);
+  return row;
+}
+
+Status WriteAuditIndexRow(Database& db, const RecordId& id, const AuditIndexRow& row) {
+  Statement st = db.Prepare(
+      "INSERT INTO audit_events(record_id, seq, type, event_us, actor, outcome) VALUES (?,?,?,?,?,?)");
+  Status s = st.BindBlob(1, id.AsBytes()).Bind(2, static_cast<int64_t>(row.seq)).Bind(3, static_cast<int64_t>(row.type))
+                 .Bind(4, row.event_us).Bind(5, row.actor).Bind(6, row.outcome).Run();
+  if (!s.ok()) return s;
+  int64_t position = 0;
+  for (const auto& [log, seq] : row.targets) {
+    Statement t = db.Prepare("INSERT INTO audit_event_targets(record_id, position, log, seq) VALUES (?,?,?,?)");
+    s = t.BindBlob(1, id.AsBytes()).Bind(2, position++).Bind(3, static_cast<int64_t>(log))
+            .Bind(4, static_cast<int64_t>(seq)).Run();
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Result<AuditIndexRow> ReadAuditIndexRow(Database& db, const RecordId& id) {
+  Statement st = db.Prepare("SELECT seq, type, event_us, actor, outcome FROM audit_events WHERE record_id = ?");
+  st.BindBlob(1, id.AsBytes());
+  if (!st.Step()) {
+    if (!st.status().ok()) return st.status();
+    return Status::NotFound("no audit event " + id.ToString());
+  }
+  AuditIndexRow row;
+  row.seq = static_cast<uint64_t>(st.Int(0));
+  row.type = static_cast<uint16_t>(st.Int(1));
+  row.event_us = st.Int(2);
+  row.actor = st.Text(3);
+  row.outcome = st.Text(4);
+  Statement t = db.Prepare("SELECT log, seq FROM audit_event_targets WHERE record_id = ? ORDER BY position");
+  t.BindBlob(1, id.AsBytes());
+  while (t.Step()) row.targets.emplace_back(static_cast<int>(t.Int(0)), static_cast<uint64_t>(t.Int(1)));
+  if (!t.status().ok()) return t.status();
+  return row;
+}
+
+AppendRequest AuditAppendRequest(AuditEvent event) {
+  AppendRequest r;
+  r.log = LogName::kAudit;
+  r.type = RecordType::kAuditEvent;
+  r.subtype = event.type;
+  r.record_id = RecordId::Generate();
+  r.salt.assign(kSaltSize, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(r.salt.data()), static_cast<int>(r.salt.size()));
+  event.payload.event_time_us = NowUs();
+  auto shared = std::make_shared<AuditEvent>(std::move(event));
+  r.finalize = [shared](AppendRequest& self, const std::vector<AppendedLeaf>& earlier) -> Status {
+    AuditPayload payload = shared->payload;
+    for (size_t i : shared->same_submission_targets) {
+      if (i >= earlier.size()) return Status::InvalidArgument("audit target names a later record");
+      payload.targets.push_back(TargetRef{earlier[i].log_id, earlier[i].seq, earlier[i].leaf_hash});
+    }
+    self.payload = payload.Encode();
+    shared->payload = std::move(payload);  // the resolved form, for the index row
+    return Status::Ok();
+  };
+  const RecordId id = r.record_id;
+  r.write_content = [shared, id](Database& db, const AppendedLeaf& leaf) {
+    return WriteAuditIndexRow(db, id, BuildAuditIndexRow(db, leaf.seq, shared->type, shared->payload));
+  };
+  return r;
+}
+
+}  // namespace chainmail

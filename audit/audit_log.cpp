@@ -1,0 +1,33 @@
+#include "audit/audit_log.h"
+
+namespace chainmail {
+
+Result<RecordId> AuditLog::Record(AuditEvent event) {
+  if (!event.same_submission_targets.empty())
+    return Status::InvalidArgument("a lone audit event cannot name same-submission records");
+  AppendRequest request = AuditAppendRequest(std::move(event));
+  const RecordId id = request.record_id;
+  std::vector<AppendRequest> requests;
+  requests.push_back(std::move(request));
+  auto appended = archive_.Append(std::move(requests));
+  if (!appended.ok()) return appended.status();
+  return id;
+}
+
+Result<RecordId> AuditLog::RecordAbout(AuditEvent event, const TargetRef& target) {
+  event.payload.targets.push_back(target);
+  return Record(std::move(event));
+}
+
+Result<TargetRef> MessageTargetRef(Database& db, const RecordId& message) {
+  Statement st = db.Prepare(
+      "SELECT g.log_id, l.seq, l.leaf_hash FROM leaves l JOIN logs g ON g.id = l.log WHERE l.record_id = ?");
+  st.BindBlob(1, message.AsBytes());
+  if (!st.Step()) {
+    if (!st.status().ok()) return st.status();
+    return Status::NotFound("no record " + message.ToString());
+  }
+  return TargetRef{Hash32FromBytes(st.Blob(0)), static_cast<uint64_t>(st.Int(1)), Hash32FromBytes(st.Blob(2))};
+}
+
+}  // namespace chainmail
