@@ -14,6 +14,7 @@
 #include "archive/message_index.h"
 #include "archive/migrations.h"
 #include "archive/spool.h"
+#include "archive/tree_store.h"
 
 namespace chainmail {
 namespace {
@@ -81,6 +82,8 @@ Result<std::unique_ptr<Archive>> Archive::Open(const ArchiveOptions& options) {
   if (Status s = ApplyMigrations(**db); !s.ok()) return s;
   auto identity = EnsureIdentity(**db, options.origin_name);
   if (!identity.ok()) return identity.status();
+  for (LogName log : {LogName::kMessages, LogName::kAudit})
+    if (auto added = BackfillTree(**db, log); !added.ok()) return added.status();
   auto writer = std::make_unique<GroupCommitWriter>(std::move(*db));
   return std::unique_ptr<Archive>(new Archive(options, *identity, std::move(writer)));
 }

@@ -7,6 +7,7 @@
 
 #include "archive/archive.h"
 #include "archive/message_checker.h"
+#include "archive/tree_checker.h"
 
 namespace chainmail {
 namespace {
@@ -178,6 +179,12 @@ Result<VerifyReport> VerifyArchive(const std::string& data_dir, const VerifyOpti
   report.audit_leaves = logs[1].size;
   report.raw_bytes = raw_bytes;
   for (auto& v : per_block) report.problems.insert(report.problems.end(), v.begin(), v.end());
+  for (LogToCheck& l : logs) {
+    Status s = CheckTree(**main_db, l.log, l.size, [&](std::string what) {
+      report.problems.push_back({l.name, UINT64_MAX, "", std::move(what)});
+    });
+    if (!s.ok()) return s;
+  }
   Transaction tx(**main_db, Transaction::Kind::kDeferred);
   auto add = [&](VerifyProblem p) { report.problems.push_back(std::move(p)); };
   for (LogToCheck& l : logs)

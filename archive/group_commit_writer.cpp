@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "archive/tree_store.h"
+
 namespace chainmail {
 namespace {
 
@@ -71,9 +73,9 @@ void GroupCommitWriter::Run() {
   }
 }
 
-Result<LogHead*> GroupCommitWriter::Head(std::map<LogName, LogHead>& heads, LogName log) {
-  auto it = heads.find(log);
-  if (it != heads.end()) return &it->second;
+Result<LogState*> GroupCommitWriter::State(std::map<LogName, LogState>& logs, LogName log) {
+  auto it = logs.find(log);
+  if (it != logs.end()) return &it->second;
   if (!log_ids_.count(log)) {
     auto identity = ReadLogIdentity(*db_, log);
     if (!identity.ok()) return identity.status();
@@ -81,16 +83,26 @@ Result<LogHead*> GroupCommitWriter::Head(std::map<LogName, LogHead>& heads, LogN
   }
   auto head = ReadLogHead(*db_, log);
   if (!head.ok()) return head.status();
-  return &(heads[log] = *head);
+  LogState state{*head, {}};
+  auto cached = trees_.find(log);
+  if (cached != trees_.end() && cached->second.size() == head->size) {
+    state.tree = cached->second;
+  } else {  // first use, or another process appended since our last commit
+    TreeNodeReader reader(*db_, log);
+    auto tree = CompactRange::Read(reader, head->size);
+    if (!tree.ok()) return tree.status();
+    state.tree = std::move(*tree);
+  }
+  return &(logs[log] = std::move(state));
 }
 
 Result<std::vector<AppendedLeaf>> GroupCommitWriter::ApplySubmission(Submission& s,
-                                                                     std::map<LogName, LogHead>& heads) {
+                                                                     std::map<LogName, LogState>& logs) {
   std::vector<AppendedLeaf> out;
   for (AppendRequest& r : s.requests) {
-    auto head = Head(heads, r.log);
-    if (!head.ok()) return head.status();
-    LogHead& h = **head;
+    auto state = State(logs, r.log);
+    if (!state.ok()) return state.status();
+    LogHead& h = (*state)->head;
     if (r.finalize)
       if (Status st = r.finalize(r, out); !st.ok()) return st;
     Leaf leaf;
@@ -117,6 +129,9 @@ Result<std::vector<AppendedLeaf>> GroupCommitWriter::ApplySubmission(Submission&
     Statement pay = db_->Prepare("INSERT INTO payloads(record_id, salt, payload) VALUES (?, ?, ?)");
     st = pay.BindBlob(1, r.record_id.AsBytes()).BindBlob(2, r.salt).BindBlob(3, r.payload).Run();
     if (!st.ok()) return st;
+    auto nodes = (*state)->tree.Append(appended.leaf_hash);
+    if (!nodes.ok()) return nodes.status();
+    if (st = InsertTreeNodes(*db_, r.log, *nodes); !st.ok()) return st;
     if (r.write_content)
       if (st = r.write_content(*db_, appended); !st.ok()) return st;
     h.size = leaf.seq + 1;
@@ -130,21 +145,21 @@ Result<std::vector<AppendedLeaf>> GroupCommitWriter::ApplySubmission(Submission&
 void GroupCommitWriter::CommitBatch(std::vector<std::unique_ptr<Submission>>& batch) {
   std::vector<Result<std::vector<AppendedLeaf>>> results;
   Status batch_status;
+  std::map<LogName, LogState> logs;  // heads and trees read inside this transaction only
   {
     Transaction tx(*db_, Transaction::Kind::kImmediate);
     batch_status = tx.status();
-    std::map<LogName, LogHead> heads;  // read inside this transaction only
     for (auto& sub : batch) {
       if (!batch_status.ok()) break;
-      std::map<LogName, LogHead> saved = heads;
+      std::map<LogName, LogState> saved = logs;
       db_->Exec("SAVEPOINT submission");
-      auto r = ApplySubmission(*sub, heads);
+      auto r = ApplySubmission(*sub, logs);
       if (r.ok()) {
         db_->Exec("RELEASE submission");
       } else {
         db_->Exec("ROLLBACK TO submission");
         db_->Exec("RELEASE submission");
-        heads = std::move(saved);
+        logs = std::move(saved);
         // Disk full or I/O trouble affects the whole batch; a constraint only this one.
         if (r.status().code() == Status::Code::kNoSpace || r.status().code() == Status::Code::kIoError)
           batch_status = r.status();
@@ -152,6 +167,16 @@ void GroupCommitWriter::CommitBatch(std::vector<std::unique_ptr<Submission>>& ba
       results.push_back(std::move(r));
     }
     if (batch_status.ok()) batch_status = tx.Commit();
+  }
+  // Only now are the new leaves committed: remember the trees, tell the observer.
+  if (batch_status.ok()) {
+    for (auto& [log, state] : logs) {
+      if (observer_ && (!trees_.count(log) || trees_[log].size() != state.tree.size()))
+        observer_(log, state.tree.size(), state.tree.Root());
+      trees_[log] = state.tree;
+    }
+  } else {
+    trees_.clear();
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!batch_status.ok())

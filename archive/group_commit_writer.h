@@ -23,6 +23,7 @@
 
 #include "archive/database.h"
 #include "archive/format/leaf.h"
+#include "archive/format/merkle_compact_range.h"
 #include "archive/format/record_id.h"
 #include "archive/log_head.h"
 
@@ -53,6 +54,16 @@ struct AppendRequest {
   uint64_t weight_bytes = 0;  // content size, to bound a batch's size
 };
 
+// A log as the writer sees it inside one transaction: its head and its tree.
+struct LogState {
+  LogHead head;
+  CompactRange tree;  // the tree of head.size leaves
+};
+
+// Called on the writer thread after each commit, with each log the batch appended to:
+// the new size and root (only ever over committed leaves). Must be quick.
+using CommitObserver = std::function<void(LogName log, uint64_t size, const Hash32& root)>;
+
 struct WriterStats {
   uint64_t batches = 0;
   uint64_t appends = 0;
@@ -70,6 +81,8 @@ class GroupCommitWriter {
   // Commits what is queued, then stops; later Appends fail with kUnavailable.
   void Stop();
   WriterStats stats() const;
+  // Set before the first Append.
+  void SetCommitObserver(CommitObserver observer) { observer_ = std::move(observer); }
 
  private:
   struct Submission {
@@ -78,11 +91,15 @@ class GroupCommitWriter {
   };
   void Run();
   void CommitBatch(std::vector<std::unique_ptr<Submission>>& batch);
-  Result<std::vector<AppendedLeaf>> ApplySubmission(Submission& s, std::map<LogName, LogHead>& heads);
-  Result<LogHead*> Head(std::map<LogName, LogHead>& heads, LogName log);
+  Result<std::vector<AppendedLeaf>> ApplySubmission(Submission& s, std::map<LogName, LogState>& logs);
+  Result<LogState*> State(std::map<LogName, LogState>& logs, LogName log);
 
   std::unique_ptr<Database> db_;      // used only by the writer thread
   std::map<LogName, Hash32> log_ids_; // writer thread only
+  // The trees as of the last commit; reused when the head read in the next transaction
+  // shows nobody else appended. Writer thread only.
+  std::map<LogName, CompactRange> trees_;
+  CommitObserver observer_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Submission>> queue_;  // guarded by mu_

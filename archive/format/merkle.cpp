@@ -27,8 +27,8 @@ Hash32 RootFromSubtrees(std::span<const Hash32> hashes) {
 
 Result<std::vector<Hash32>> ReadSubtrees(NodeReader& nodes, uint64_t begin, uint64_t end) {
   if (begin >= end || begin % std::bit_floor(end - begin) != 0) {
-    return Status::InvalidArgument("leaves [" + std::to_string(begin) + ", " +
-                                   std::to_string(end) + ") are not a Merkle subtree");
+    return Status::InvalidArgument("leaves [" + std::to_string(begin) + ", " + std::to_string(end) +
+                                   ") are not a Merkle subtree");
   }
   std::vector<Hash32> hashes;
   // Peel the largest power of two off the front each time: begin stays a multiple of it.

@@ -10,8 +10,8 @@ namespace chainmail {
 Result<CompactRange> CompactRange::FromHashes(uint64_t size, std::vector<Hash32> hashes) {
   const auto expected = static_cast<size_t>(std::popcount(size));
   if (hashes.size() != expected) {
-    return Status::InvalidArgument("a compact range of size " + std::to_string(size) +
-                                   " has " + std::to_string(expected) + " hashes, not " +
+    return Status::InvalidArgument("a compact range of size " + std::to_string(size) + " has " +
+                                   std::to_string(expected) + " hashes, not " +
                                    std::to_string(hashes.size()));
   }
   return CompactRange(size, std::move(hashes));

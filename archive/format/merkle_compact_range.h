@@ -3,10 +3,10 @@
 // rules and stored nodes: merkle.h.
 //
 // One class serves three users:
-//  - the writer (this is the brief's "TreeAppender"): Read() the range at the current
-//    size once, then Append() each new leaf hash; each Append returns exactly the
-//    complete-subtree rows the store must add. Keep appending in memory across a group
-//    commit; if the commit rolls back, drop the object and Read() again.
+//  - the writer, as its tree appender: Read() the range at the current size once, then
+//    Append() each new leaf hash; each Append returns exactly the complete-subtree rows
+//    the store must add. Keep appending in memory across a group commit; if the commit
+//    rolls back, drop the object and Read() again.
 //  - an export: hashes() at the start of an exported window is the "compact range left of
 //    the range" that a bundle ships.
 //  - a verifier: FromHashes() that shipped range at size a, Append() leaves a..b, and
@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "archive/format/bytes.h"

@@ -45,8 +45,7 @@ Result<std::vector<Hash32>> InclusionProof(NodeReader& nodes, uint64_t index, ui
   return Reversed(std::move(root_first));
 }
 
-Result<std::vector<Hash32>> ConsistencyProof(NodeReader& nodes, uint64_t size1,
-                                             uint64_t size2) {
+Result<std::vector<Hash32>> ConsistencyProof(NodeReader& nodes, uint64_t size1, uint64_t size2) {
   if (size1 == 0 || size1 > size2) {
     return Status::InvalidArgument("no consistency proof from size " + std::to_string(size1) +
                                    " to size " + std::to_string(size2));

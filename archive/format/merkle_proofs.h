@@ -26,7 +26,6 @@ Result<std::vector<Hash32>> InclusionProof(NodeReader& nodes, uint64_t index, ui
 // size2: SUBPROOF(size1, D[0:size2], true). InvalidArgument when size1 is 0 or above
 // size2 (no proof exists that chainmail's verifier would accept); empty when they are
 // equal.
-Result<std::vector<Hash32>> ConsistencyProof(NodeReader& nodes, uint64_t size1,
-                                             uint64_t size2);
+Result<std::vector<Hash32>> ConsistencyProof(NodeReader& nodes, uint64_t size1, uint64_t size2);
 
 }  // namespace chainmail

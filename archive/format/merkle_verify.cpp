@@ -17,8 +17,7 @@ void ShiftPastRightEdge(uint64_t& fn, uint64_t& sn) {
 
 }  // namespace
 
-std::optional<Hash32> RootFromInclusionProof(uint64_t index, uint64_t size,
-                                             const Hash32& leaf_hash,
+std::optional<Hash32> RootFromInclusionProof(uint64_t index, uint64_t size, const Hash32& leaf_hash,
                                              std::span<const Hash32> proof) {
   if (index >= size) return std::nullopt;
   uint64_t fn = index;     // our node's index at the current level
@@ -45,8 +44,8 @@ bool VerifyInclusion(uint64_t index, uint64_t size, const Hash32& leaf_hash,
   return implied.has_value() && *implied == root;
 }
 
-bool VerifyConsistency(uint64_t size1, uint64_t size2, const Hash32& root1,
-                       const Hash32& root2, std::span<const Hash32> proof) {
+bool VerifyConsistency(uint64_t size1, uint64_t size2, const Hash32& root1, const Hash32& root2,
+                       std::span<const Hash32> proof) {
   if (size1 == 0 || size1 > size2) return false;
   if (size1 == size2) return proof.empty() && root1 == root2;
   if (proof.empty()) return false;

@@ -20,8 +20,7 @@ namespace chainmail {
 
 // RFC 9162 §2.1.3.2 steps 1–4: the root that `proof` implies for leaf `index` of a tree
 // of `size` leaves, or nullopt when index >= size or the proof has the wrong length.
-std::optional<Hash32> RootFromInclusionProof(uint64_t index, uint64_t size,
-                                             const Hash32& leaf_hash,
+std::optional<Hash32> RootFromInclusionProof(uint64_t index, uint64_t size, const Hash32& leaf_hash,
                                              std::span<const Hash32> proof);
 
 // RFC 9162 §2.1.3.2: leaf_hash is leaf `index` of the tree of `size` leaves whose root is
@@ -31,7 +30,7 @@ bool VerifyInclusion(uint64_t index, uint64_t size, const Hash32& leaf_hash,
 
 // RFC 9162 §2.1.4.2 with the edges above: the tree of size1 leaves with root1 is a prefix
 // of the tree of size2 leaves with root2.
-bool VerifyConsistency(uint64_t size1, uint64_t size2, const Hash32& root1,
-                       const Hash32& root2, std::span<const Hash32> proof);
+bool VerifyConsistency(uint64_t size1, uint64_t size2, const Hash32& root1, const Hash32& root2,
+                       std::span<const Hash32> proof);
 
 }  // namespace chainmail

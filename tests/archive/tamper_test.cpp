@@ -181,5 +181,29 @@ TEST_F(TamperTest, InsertedForeignRecordIsCaught) {
   EXPECT_TRUE(found) << ::testing::PrintToString(p);
 }
 
+TEST_F(TamperTest, FlippedTreeNodeIsCaught) {
+  FlipByte("tree_nodes", "hash", "log = 1 AND level = 1 AND idx = 2", 7);
+  auto p = Problems();
+  bool found = false;
+  for (const auto& s : p) found |= s.find("tree node 1/2 does not match its children") != std::string::npos;
+  EXPECT_TRUE(found) << ::testing::PrintToString(p);
+}
+
+TEST_F(TamperTest, FlippedLeafLevelTreeNodeIsCaught) {
+  FlipByte("tree_nodes", "hash", "log = 1 AND level = 0 AND idx = 5", 0);
+  auto p = Problems();
+  bool found = false;
+  for (const auto& s : p) found |= s.find("tree node 0/5 differs from the leaf hash") != std::string::npos;
+  EXPECT_TRUE(found) << ::testing::PrintToString(p);
+}
+
+TEST_F(TamperTest, DeletedTreeNodeIsCaught) {
+  Exec("DELETE FROM tree_nodes WHERE log = 1 AND level = 2 AND idx = 1");
+  auto p = Problems();
+  bool found = false;
+  for (const auto& s : p) found |= s.find("tree node 2/1 missing") != std::string::npos;
+  EXPECT_TRUE(found) << ::testing::PrintToString(p);
+}
+
 }  // namespace
 }  // namespace chainmail::testing

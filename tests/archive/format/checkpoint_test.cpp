@@ -21,12 +21,10 @@ const std::string kSpecBody =
 
 class CheckpointTest : public testing::Test {
  protected:
-  CheckpointTest() : key_(std::move(*Ed25519SigningKey::FromSeed(Bytes(32, '\x07')))) {}
+  CheckpointTest() : key_(ValueOrThrow(Ed25519SigningKey::FromSeed(Bytes(32, '\x07')))) {}
 
   VerifierKey PinnedFor(const std::string& origin, const Ed25519SigningKey& key) {
-    Result<VerifierKey> v = VerifierKey::ForEd25519(origin, key.PublicKey());
-    EXPECT_TRUE(v.ok()) << v.status().message();
-    return *v;
+    return ValueOrThrow(VerifierKey::ForEd25519(origin, key.PublicKey()));
   }
   std::vector<VerifierKey> BothLogs() {
     return {PinnedFor(kMessagesOrigin, key_), PinnedFor(kAuditOrigin, key_)};
@@ -35,9 +33,7 @@ class CheckpointTest : public testing::Test {
     return Checkpoint{kMessagesOrigin, size, Sha256::Of("root " + std::to_string(size)), {}};
   }
   std::string Signed(const Checkpoint& checkpoint) {
-    Result<std::string> note = SignCheckpoint(checkpoint, key_);
-    EXPECT_TRUE(note.ok()) << note.status().message();
-    return note.ok() ? *note : std::string();
+    return ValueOrThrow(SignCheckpoint(checkpoint, key_));
   }
   // `note` with its first occurrence of `from` replaced by `to`.
   static std::string Replace(std::string note, const std::string& from, const std::string& to) {

@@ -1,10 +1,13 @@
-// ExpectFailure: asserts that a Status or Result failed with a message naming the problem,
-// so each rejection test pins the reason, not merely the failure.
+// Test helpers for Status and Result: ExpectFailure asserts a failure whose message names
+// the problem, so each rejection test pins the reason, not merely the failure; ValueOrThrow
+// unwraps a Result that setup needs, failing the test (not crashing it) when it is absent.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string_view>
+#include <utility>
 
 #include "archive/format/status.h"
 
@@ -20,6 +23,13 @@ template <typename T>
 void ExpectFailure(const Result<T>& result, std::string_view fragment) {
   EXPECT_FALSE(result.ok()) << "expected a failure mentioning: " << fragment;
   if (!result.ok()) ExpectFailure(result.status(), fragment);
+}
+
+// GoogleTest reports the exception as a failure of the running test.
+template <typename T>
+T ValueOrThrow(Result<T> result) {
+  if (!result.ok()) throw std::runtime_error("unexpected failure: " + result.status().message());
+  return std::move(*result);
 }
 
 }  // namespace chainmail

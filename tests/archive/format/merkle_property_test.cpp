@@ -176,10 +176,10 @@ void CheckInclusion(NaiveTree& tree, uint64_t i, uint64_t n, bool every_bit, Vio
       bad[e] = FlipBit(bad[e], bit);
       v.Expect(!VerifyInclusion(i, n, leaf, bad, root), "flipped proof bit accepted", i, n);
     }
-    v.Expect(!VerifyInclusion(i, n, FlipBit(leaf, bit), *proof, root),
-             "flipped leaf bit accepted", i, n);
-    v.Expect(!VerifyInclusion(i, n, leaf, *proof, FlipBit(root, bit)),
-             "flipped root bit accepted", i, n);
+    v.Expect(!VerifyInclusion(i, n, FlipBit(leaf, bit), *proof, root), "flipped leaf bit accepted",
+             i, n);
+    v.Expect(!VerifyInclusion(i, n, leaf, *proof, FlipBit(root, bit)), "flipped root bit accepted",
+             i, n);
   }
   for (const auto& bad : WrongLengths(*proof, seed)) {
     v.Expect(!VerifyInclusion(i, n, leaf, bad, root), "wrong-length proof accepted", i, n);
@@ -188,16 +188,14 @@ void CheckInclusion(NaiveTree& tree, uint64_t i, uint64_t n, bool every_bit, Vio
 
 // Consistency from m to n: the proof equals SUBPROOF and verifies; flipping a bit of a
 // proof hash or of either root, or a hash too many or too few, fails.
-void CheckConsistency(NaiveTree& tree, uint64_t m, uint64_t n, bool every_bit,
-                      Violations& v) {
+void CheckConsistency(NaiveTree& tree, uint64_t m, uint64_t n, bool every_bit, Violations& v) {
   tree.LimitTo(n);
   const Hash32 root1 = tree.Mth(0, m);
   const Hash32 root2 = tree.Mth(0, n);
   auto proof = ConsistencyProof(tree, m, n);
   v.Expect(proof.ok(), "ConsistencyProof failed", m, n);
   if (!proof.ok()) return;
-  v.Expect(*proof == tree.Subproof(m, 0, n, true), "consistency proof differs from SUBPROOF",
-           m, n);
+  v.Expect(*proof == tree.Subproof(m, 0, n, true), "consistency proof differs from SUBPROOF", m, n);
   v.Expect(VerifyConsistency(m, n, root1, root2, *proof), "consistency proof rejected", m, n);
 
   const uint64_t seed = n * 1000 + m;
@@ -206,8 +204,7 @@ void CheckConsistency(NaiveTree& tree, uint64_t m, uint64_t n, bool every_bit,
       if (!every_bit && e != Mix(seed + 1) % proof->size()) continue;
       std::vector<Hash32> bad = *proof;
       bad[e] = FlipBit(bad[e], bit);
-      v.Expect(!VerifyConsistency(m, n, root1, root2, bad), "flipped proof bit accepted", m,
-               n);
+      v.Expect(!VerifyConsistency(m, n, root1, root2, bad), "flipped proof bit accepted", m, n);
     }
     v.Expect(!VerifyConsistency(m, n, FlipBit(root1, bit), root2, *proof),
              "flipped root1 bit accepted", m, n);
@@ -284,8 +281,7 @@ TEST(MerkleProperties, AppenderStoresExactlyTheNaiveCompleteSubtrees) {
     v.Expect(appender.size() == size, "appender size", size, 0);
     v.Expect(appender.Root() == tree.Mth(0, size), "appender root differs from MTH", size, 0);
     auto read = CompactRange::Read(tree, size);
-    v.Expect(read.ok() && read->hashes() == appender.hashes(), "compact range differs", size,
-             0);
+    v.Expect(read.ok() && read->hashes() == appender.hashes(), "compact range differs", size, 0);
   }
   size_t complete_nodes = 0;
   for (int level = 0; (uint64_t{1} << level) <= kMaxSize; ++level) {

@@ -12,14 +12,10 @@ namespace {
 
 using namespace note_vectors;
 
-VerifierKey Pinned(const std::string& text) {
-  Result<VerifierKey> key = VerifierKey::Parse(text);
-  EXPECT_TRUE(key.ok()) << key.status().message();
-  return *key;
-}
+VerifierKey Pinned(const std::string& text) { return ValueOrThrow(VerifierKey::Parse(text)); }
 
 Ed25519SigningKey PeterSigner() {
-  return std::move(*Ed25519SigningKey::FromSeed(*FromHex(kPeterSeedHex)));
+  return ValueOrThrow(Ed25519SigningKey::FromSeed(FromHex(kPeterSeedHex).value()));
 }
 
 // `note` with the character at `offset` replaced by `c`.
@@ -56,8 +52,9 @@ TEST(SignedNoteTest, RoundTripKeepsBodyWithInnerBlankLines) {
   const std::string body = "first\n\nthird \xE2\x9C\x93\n";
   Result<std::string> note = SignNote(body, "example.org/k", *key);
   ASSERT_TRUE(note.ok()) << note.status().message();
-  Result<VerifierKey> pinned = VerifierKey::ForEd25519("example.org/k", key->PublicKey());
-  Result<VerifiedNote> opened = OpenNote(*note, {*pinned});
+  const VerifierKey pinned =
+      ValueOrThrow(VerifierKey::ForEd25519("example.org/k", key->PublicKey()));
+  Result<VerifiedNote> opened = OpenNote(*note, {pinned});
   ASSERT_TRUE(opened.ok()) << opened.status().message();
   EXPECT_EQ(opened->body, body);
 }
@@ -194,9 +191,9 @@ TEST(SignedNoteTest, AmbiguousPinnedKeysAreAConfigurationError) {
   // the same (name, ID); these two were found that way (SHA-256 of "key9468", "key31068").
   const std::string name = "collide.example/log";
   Result<VerifierKey> a = VerifierKey::ForEd25519(
-      name, *FromHex("90384e399d2e180d87b2ef8e1a154a0f2b26c1d6bfeff09440f293f0faf85352"));
+      name, FromHex("90384e399d2e180d87b2ef8e1a154a0f2b26c1d6bfeff09440f293f0faf85352").value());
   Result<VerifierKey> b = VerifierKey::ForEd25519(
-      name, *FromHex("ecb847740baab37e728a2664053fdb99545f4ec4ba58d6ca11e0fa4a58432d0e"));
+      name, FromHex("ecb847740baab37e728a2664053fdb99545f4ec4ba58d6ca11e0fa4a58432d0e").value());
   ASSERT_TRUE(a.ok() && b.ok());
   ASSERT_EQ(a->key_id(), b->key_id());
   ExpectFailure(OpenNote(kPeterNote, {Pinned(kPeterVerifierKey), *a, *b}),
