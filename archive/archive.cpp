@@ -44,9 +44,44 @@ Status MakeDir(const std::string& path) {
   return Status::Ok();
 }
 
+// The checkpointer, told the logs' current sizes and roots so that anything committed
+// but not yet signed (a crash, an import) gets its checkpoint. Null without a signer.
+Result<std::unique_ptr<Checkpointer>> StartCheckpointer(const ArchiveOptions& options, const Identity& identity,
+                                                       Database& db) {
+  if (!options.checkpoint_signer) return std::unique_ptr<Checkpointer>();
+  auto own = Database::Open(db.path(), Database::Mode::kReadWrite);
+  if (!own.ok()) return own.status();
+  CheckpointerOptions co;
+  co.interval = options.checkpoint_interval;
+  co.keep_days = options.checkpoint_keep_days;
+  co.origins = {{LogName::kMessages, identity.messages_origin}, {LogName::kAudit, identity.audit_origin}};
+  auto c = std::make_unique<Checkpointer>(std::move(*own), co, options.checkpoint_signer);
+  for (LogName log : {LogName::kMessages, LogName::kAudit}) {
+    Transaction tx(db, Transaction::Kind::kDeferred);
+    auto head = ReadLogHead(db, log);
+    if (!head.ok()) return head.status();
+    if (head->size == 0) continue;
+    TreeNodeReader reader(db, log);
+    auto root = RootAt(reader, head->size);
+    if (!root.ok()) return root.status();
+    c->OnCommit(log, head->size, *root);
+  }
+  return c;
+}
+
 }  // namespace
 
 std::string DatabasePath(const std::string& data_dir) { return data_dir + "/chainmail.db"; }
+
+Result<Identity> ReadIdentity(Database& db) {
+  Statement get = db.Prepare("SELECT value FROM deployment WHERE key = 'base_origin'");
+  if (!get.Step()) {
+    if (!get.status().ok()) return get.status();
+    return Status::NotFound("the archive has no identity yet: start chainmaild once");
+  }
+  const std::string base(get.Text(0));
+  return Identity{base, base + "/messages", base + "/audit"};
+}
 
 Result<Identity> EnsureIdentity(Database& db, const std::string& origin_name) {
   Transaction tx(db, Transaction::Kind::kImmediate);
@@ -84,22 +119,33 @@ Result<std::unique_ptr<Archive>> Archive::Open(const ArchiveOptions& options) {
   if (!identity.ok()) return identity.status();
   for (LogName log : {LogName::kMessages, LogName::kAudit})
     if (auto added = BackfillTree(**db, log); !added.ok()) return added.status();
+  auto checkpointer = StartCheckpointer(options, *identity, **db);
+  if (!checkpointer.ok()) return checkpointer.status();
   auto writer = std::make_unique<GroupCommitWriter>(std::move(*db));
-  return std::unique_ptr<Archive>(new Archive(options, *identity, std::move(writer)));
+  if (*checkpointer) {
+    Checkpointer* c = checkpointer->get();
+    writer->SetCommitObserver([c](LogName log, uint64_t size, const Hash32& root) { c->OnCommit(log, size, root); });
+  }
+  return std::unique_ptr<Archive>(new Archive(options, *identity, std::move(writer), std::move(*checkpointer)));
 }
 
-Archive::Archive(ArchiveOptions options, Identity identity, std::unique_ptr<GroupCommitWriter> writer)
+Archive::Archive(ArchiveOptions options, Identity identity, std::unique_ptr<GroupCommitWriter> writer,
+                 std::unique_ptr<Checkpointer> checkpointer)
     : options_(std::move(options)),
       identity_(std::move(identity)),
       spool_dir_(options_.data_dir + "/spool"),
       compressors_(options_.compression_contexts ? options_.compression_contexts
                                                  : std::max(1u, std::thread::hardware_concurrency()),
                    options_.zstd_level),
+      checkpointer_(std::move(checkpointer)),
       writer_(std::move(writer)) {}
 
 Archive::~Archive() { Close(); }
 
-void Archive::Close() { writer_->Stop(); }
+void Archive::Close() {
+  writer_->Stop();  // commits what is queued, then the final checkpoints are signed
+  if (checkpointer_) checkpointer_->Stop();
+}
 
 Result<std::unique_ptr<MessageSpool>> Archive::BeginMessage() {
   struct statvfs fs {};

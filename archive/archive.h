@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "archive/checkpointer.h"
 #include "archive/compressor_pool.h"
 #include "archive/group_commit_writer.h"
 #include "archive/ingest.h"
@@ -25,6 +26,10 @@ struct ArchiveOptions {
   size_t compression_contexts = 0;    // 0: one per core
   size_t spool_memory_bytes = 256 * 1024;  // a message larger than this spools to disk
   uint64_t min_free_bytes = 64ull << 20;   // below this, new messages get 452 4.3.1
+  // Signs checkpoints after commits; without one, no checkpoints are made (tests, tools).
+  NoteSigner checkpoint_signer;
+  std::chrono::milliseconds checkpoint_interval{1000};
+  uint32_t checkpoint_keep_days = 7;
 };
 
 struct Identity {
@@ -59,15 +64,19 @@ class Archive : public MessageIngest {
   void Close();
 
  private:
-  Archive(ArchiveOptions options, Identity identity, std::unique_ptr<GroupCommitWriter> writer);
+  Archive(ArchiveOptions options, Identity identity, std::unique_ptr<GroupCommitWriter> writer,
+          std::unique_ptr<Checkpointer> checkpointer);
   ArchiveOptions options_;
   Identity identity_;
   std::string spool_dir_;
   CompressorPool compressors_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // may be null; outlives the writer
   std::unique_ptr<GroupCommitWriter> writer_;
 };
 
 // Creates the deployment identity when absent (first start) and returns it.
 Result<Identity> EnsureIdentity(Database& db, const std::string& origin_name);
+// The identity of an existing archive; NotFound before the first start.
+Result<Identity> ReadIdentity(Database& db);
 
 }  // namespace chainmail

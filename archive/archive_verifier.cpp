@@ -8,6 +8,7 @@
 #include "archive/archive.h"
 #include "archive/message_checker.h"
 #include "archive/tree_checker.h"
+#include "archive/checkpoint_checker.h"
 
 namespace chainmail {
 namespace {
@@ -180,10 +181,12 @@ Result<VerifyReport> VerifyArchive(const std::string& data_dir, const VerifyOpti
   report.raw_bytes = raw_bytes;
   for (auto& v : per_block) report.problems.insert(report.problems.end(), v.begin(), v.end());
   for (LogToCheck& l : logs) {
-    Status s = CheckTree(**main_db, l.log, l.size, [&](std::string what) {
-      report.problems.push_back({l.name, UINT64_MAX, "", std::move(what)});
-    });
-    if (!s.ok()) return s;
+    auto add_problem = [&](std::string what) { report.problems.push_back({l.name, UINT64_MAX, "", std::move(what)}); };
+    if (Status s = CheckTree(**main_db, l.log, l.size, add_problem); !s.ok()) return s;
+    auto checked = CheckCheckpoints(**main_db, l.log, l.identity.origin, l.size, options.pinned_keys, add_problem);
+    if (!checked.ok()) return checked.status();
+    report.checkpoints += checked->checked;
+    report.checkpoint_signatures_checked = checked->signatures_checked;
   }
   Transaction tx(**main_db, Transaction::Kind::kDeferred);
   auto add = [&](VerifyProblem p) { report.problems.push_back(std::move(p)); };

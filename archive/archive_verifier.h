@@ -18,6 +18,7 @@
 
 #include "archive/database.h"
 #include "archive/format/leaf.h"
+#include "archive/format/verifier_key.h"
 #include "archive/format/record_id.h"
 #include "archive/format/status.h"
 #include "archive/log_head.h"
@@ -49,6 +50,8 @@ class RecordChecker {
 struct VerifyReport {
   uint64_t message_leaves = 0;
   uint64_t audit_leaves = 0;
+  uint64_t checkpoints = 0;
+  bool checkpoint_signatures_checked = false;
   uint64_t raw_bytes = 0;
   std::vector<VerifyProblem> problems;  // messages log first, then audit, then global
   bool ok() const { return problems.empty(); }
@@ -58,6 +61,9 @@ struct VerifyOptions {
   unsigned threads = 0;  // 0: one per core
   // Checks audit event content; without one, audit records get leaf and commitment checks only.
   std::shared_ptr<RecordChecker> audit_checker;
+  // Verifier keys whose signatures checkpoints must carry (one per log origin). Empty:
+  // checkpoint roots and consistency are still checked, signatures are not.
+  std::vector<VerifierKey> pinned_keys;
   // Called now and then with (leaves done, total) for progress display. May be empty.
   std::function<void(uint64_t, uint64_t)> progress;
 };

@@ -1,19 +1,13 @@
 #include "archive/format/signing_key.h"
 
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <stdexcept>
 #include <utility>
+
+#include "archive/format/owner_only_file.h"
 
 namespace chainmail {
 namespace {
@@ -25,28 +19,12 @@ struct BioFree {
 };
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 
-// Closes a file descriptor on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int Release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-// Secret bytes (PEM text) that are wiped before their memory is released.
+// Secret text (a PEM private key) that is wiped before its memory is released.
 struct SecretText {
   SecretText() = default;
   explicit SecretText(std::string t) : text(std::move(t)) {}
-  SecretText(SecretText&&) = default;
-  SecretText& operator=(SecretText&&) = default;
+  SecretText(const SecretText&) = delete;
+  SecretText& operator=(const SecretText&) = delete;
   ~SecretText() { OPENSSL_cleanse(text.data(), text.size()); }
 
   std::string text;
@@ -59,107 +37,10 @@ std::string OpenSslError() {
   return buf;
 }
 
-std::string Errno(int err) { return std::strerror(err); }
-
-std::string ModeText(mode_t mode) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
-  return buf;
-}
-
 std::string BioText(BIO* bio) {
   char* data = nullptr;
   long n = BIO_get_mem_data(bio, &data);
   return std::string(data, static_cast<size_t>(n));
-}
-
-// Reads the key file through one descriptor, so the mode checked is the file read.
-Result<SecretText> ReadKeyFile(const std::string& path) {
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (fd.get() < 0) {
-    int err = errno;
-    if (err == ENOENT) return Status::NotFound("signing key " + path + " does not exist");
-    return Status::IoError("cannot open signing key " + path + ": " + Errno(err));
-  }
-  struct stat st;
-  if (fstat(fd.get(), &st) != 0)
-    return Status::IoError("cannot stat signing key " + path + ": " + Errno(errno));
-  if (!S_ISREG(st.st_mode))
-    return Status::InvalidArgument("signing key " + path + " is not a regular file");
-  if ((st.st_mode & 077) != 0)
-    return Status::InvalidArgument(
-        "refusing signing key " + path + ": its mode " + ModeText(st.st_mode) +
-        " gives group or others access; it must be 0600 (owner only). Treat the key as "
-        "exposed and decide on rotation before running chmod 600 on it");
-  if (st.st_size > static_cast<off_t>(kMaxKeyFileBytes))
-    return Status::InvalidArgument("signing key " + path + " is too large to be a PEM key");
-  SecretText contents;
-  contents.text.resize(kMaxKeyFileBytes + 1);
-  size_t total = 0;
-  while (total < contents.text.size()) {
-    ssize_t n = read(fd.get(), contents.text.data() + total, contents.text.size() - total);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IoError("cannot read signing key " + path + ": " + Errno(errno));
-    if (n == 0) break;
-    total += static_cast<size_t>(n);
-  }
-  if (total > kMaxKeyFileBytes)
-    return Status::InvalidArgument("signing key " + path + " is too large to be a PEM key");
-  contents.text.resize(total);
-  return contents;
-}
-
-Status WriteAll(int fd, std::string_view data, const std::string& what) {
-  while (!data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IoError("cannot write " + what + ": " + Errno(errno));
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  if (fsync(fd) != 0) return Status::IoError("cannot fsync " + what + ": " + Errno(errno));
-  return Status::Ok();
-}
-
-// Moves `from` to `to` unless `to` exists. Sets *exists when that is why it failed.
-Status RenameNoReplace(const std::string& from, const std::string& to, bool* exists) {
-  int rc = renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE);
-  if (rc != 0 && errno == EINVAL) {
-    // The file system cannot rename without replacing; link() refuses to replace too.
-    rc = link(from.c_str(), to.c_str());
-    if (rc == 0) unlink(from.c_str());
-  }
-  if (rc == 0) return Status::Ok();
-  int err = errno;
-  *exists = err == EEXIST;
-  return Status::IoError("cannot create " + to + ": " + Errno(err));
-}
-
-Status FsyncDirectoryOf(const std::string& path) {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  Fd fd(open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0 || fsync(fd.get()) != 0)
-    return Status::IoError("cannot fsync the directory of " + path + ": " + Errno(errno));
-  return Status::Ok();
-}
-
-// Creates `path` holding `contents`, mode 0600 from creation, or fails if it exists.
-Status WriteNewPrivateFile(const std::string& path, std::string_view contents, bool* exists) {
-  *exists = false;
-  unsigned char nonce[8];
-  if (RAND_bytes(nonce, sizeof nonce) != 1)
-    return Status::IoError("no randomness for a temporary name: " + OpenSslError());
-  const std::string tmp = path + ".tmp-" + ToHex(nonce, sizeof nonce);
-  Fd fd(open(tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (fd.get() < 0) return Status::IoError("cannot create " + tmp + ": " + Errno(errno));
-  Status s = WriteAll(fd.get(), contents, tmp);
-  if (s.ok() && close(fd.Release()) != 0)
-    s = Status::IoError("cannot close " + tmp + ": " + Errno(errno));
-  if (s.ok()) s = RenameNoReplace(tmp, path, exists);
-  if (!s.ok()) {
-    unlink(tmp.c_str());
-    return s;
-  }
-  return FsyncDirectoryOf(path);
 }
 
 int NoPassphrase(char*, int, int, void*) { return -1; }  // never prompt on a terminal
@@ -183,9 +64,10 @@ Result<Ed25519SigningKey> Ed25519SigningKey::FromSeed(std::string_view seed) {
 }
 
 Result<Ed25519SigningKey> Ed25519SigningKey::LoadPemFile(const std::string& path) {
-  Result<SecretText> contents = ReadKeyFile(path);
-  if (!contents.ok()) return contents.status();
-  BioPtr bio(BIO_new_mem_buf(contents->text.data(), static_cast<int>(contents->text.size())));
+  SecretText pem;
+  if (Status s = ReadOwnerOnlyFile(path, "signing key", kMaxKeyFileBytes, &pem.text); !s.ok())
+    return s;
+  BioPtr bio(BIO_new_mem_buf(pem.text.data(), static_cast<int>(pem.text.size())));
   EVP_PKEY* pkey =
       bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr) : nullptr;
   if (pkey == nullptr)
@@ -203,10 +85,10 @@ Status Ed25519SigningKey::SaveNewPemFile(const std::string& path) const {
   if (!bio ||
       PEM_write_bio_PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
     return Status::IoError("cannot encode the signing key: " + OpenSslError());
-  SecretText pem(BioText(bio.get()));
-  bool exists = false;
-  Status s = WriteNewPrivateFile(path, pem.text, &exists);
-  if (exists) return Status::IoError(path + " already exists; refusing to replace a signing key");
+  const SecretText pem(BioText(bio.get()));
+  bool existed = false;
+  Status s = CreateOwnerOnlyFile(path, pem.text, &existed);
+  if (existed) return Status::IoError(path + " already exists; refusing to replace a signing key");
   return s;
 }
 

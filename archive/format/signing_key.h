@@ -1,12 +1,10 @@
 // Ed25519SigningKey: the deployment's checkpoint signing key (RFC 8032 Ed25519 through
 // OpenSSL 3), and the key file that holds it.
 //
-// The key file is an unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"), which `openssl pkey`
-// reads. It is created once, mode 0600 from the first byte (open(O_CREAT|O_EXCL, 0600) on
-// a temporary name, never chmod afterwards), then renamed into place without replacing
-// anything, so a key that may already have signed checkpoints is never overwritten. A key
-// file whose mode gives group or others any access is refused, not repaired: whoever could
-// read it may hold a copy, and only a person can decide whether to rotate.
+// The key file is an unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY") that `openssl pkey`
+// reads, held as an owner-only file (owner_only_file.h): created once, mode 0600 from the
+// first byte, renamed into place without ever replacing a key that may already have signed
+// checkpoints; a copy whose mode gives group or others any access is refused, not repaired.
 //
 // Sign() is RFC 8032 "pure" Ed25519 over the whole message (EVP_DigestSignInit with a NULL
 // digest, one-shot EVP_DigestSign), so `openssl pkeyutl -verify -rawin` checks it.

@@ -2,6 +2,7 @@
 //   chainmail verify            check every record against its commitments
 //   chainmail show ID [--raw]   a message's metadata, or its exact bytes
 //   chainmail import FILE...    archive .eml files and mbox files
+//   chainmail key show          the two verifier keys (messages, audit) auditors pin
 // Every command takes --data DIR, --config FILE and --set key=value.
 #include <csignal>
 #include <iostream>
@@ -15,7 +16,8 @@ int Usage() {
   std::cerr << "usage: chainmail [--data DIR] [--config FILE] [--set key=value]... COMMAND\n"
                "  verify            check every record, chain link, blob and index row\n"
                "  show ID [--raw]   a message's metadata, or (--raw) its exact bytes\n"
-               "  import FILE...    archive .eml and mbox files\n";
+               "  import FILE...    archive .eml and mbox files\n"
+               "  key show          the verifier keys auditors pin (one per log)\n";
   return 2;
 }
 
@@ -35,6 +37,7 @@ int main(int argc, char** argv) {
   if (command == "verify") return chainmail::VerifyCommand(*config, args);
   if (command == "show") return chainmail::ShowCommand(*config, args);
   if (command == "import") return chainmail::ImportCommand(*config, args);
+  if (command == "key") return chainmail::KeyCommand(*config, args);
   if (command == "help" || command == "--help") return Usage(), 0;
   std::cerr << "chainmail: unknown command '" << command << "'\n";
   return Usage();

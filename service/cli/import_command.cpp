@@ -85,7 +85,12 @@ int ImportCommand(const Config& config, const std::vector<std::string>& args) {
     std::cerr << "usage: chainmail import FILE...   (.eml files and mbox files)\n";
     return 2;
   }
-  auto archive = Archive::Open(ArchiveOptionsFrom(config));
+  auto options = ArchiveOptionsFrom(config, SigningKeyUse::kIfReadable);
+  if (!options.ok()) {
+    std::cerr << "chainmail: " << options.status().message() << "\n";
+    return 1;
+  }
+  auto archive = Archive::Open(*options);
   if (!archive.ok()) {
     std::cerr << "chainmail: " << archive.status().message() << "\n";
     return 1;

@@ -45,7 +45,9 @@ void PrintMetadata(const StoredMessage& m) {
 Status AuditRead(const Config& config, Database& db, const RecordId& id, bool raw) {
   auto target = MessageTargetRef(db, id);
   if (!target.ok()) return target.status();
-  auto archive = Archive::Open(ArchiveOptionsFrom(config));
+  auto options = ArchiveOptionsFrom(config, SigningKeyUse::kIfReadable);
+  if (!options.ok()) return options.status();
+  auto archive = Archive::Open(*options);
   if (!archive.ok()) return archive.status();
   AuditEvent read = LocalUserEvent(auditevent::kMessageRead, "ok",
                                    std::string("{\"command\":\"show\",\"raw\":") + (raw ? "true" : "false") +

@@ -5,17 +5,49 @@
 
 #include "archive/archive_verifier.h"
 #include "audit/audit_checker.h"
+#include "audit/checkpoint_signing.h"
+#include "archive/archive.h"
 #include "service/cli/commands.h"
 
 namespace chainmail {
 
+// The keys checkpoints are checked against: each --key given, else the two derived from
+// the signing key file when this user can read it.
+Result<std::vector<VerifierKey>> PinnedKeys(const Config& config, const std::vector<std::string>& keys) {
+  std::vector<VerifierKey> pinned;
+  for (const std::string& text : keys) {
+    auto k = VerifierKey::Parse(text);
+    if (!k.ok()) return Status::InvalidArgument("--key " + text + ": " + k.status().message());
+    pinned.push_back(std::move(*k));
+  }
+  if (!pinned.empty()) return pinned;
+  auto key = Ed25519SigningKey::LoadPemFile(config.signing_key);
+  if (!key.ok()) return pinned;
+  auto db = Database::Open(DatabasePath(config.data_dir), Database::Mode::kReadOnly);
+  if (!db.ok()) return db.status();
+  auto identity = ReadIdentity(**db);
+  if (!identity.ok()) return identity.status();
+  return LogVerifierKeys(*identity, *key);
+}
+
 int VerifyCommand(const Config& config, const std::vector<std::string>& args) {
-  if (!args.empty()) {
-    std::cerr << "usage: chainmail verify\n";
-    return 2;
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--key" && i + 1 < args.size()) {
+      keys.push_back(args[++i]);
+    } else {
+      std::cerr << "usage: chainmail verify [--key VERIFIER_KEY]...\n";
+      return 2;
+    }
   }
   VerifyOptions options;
   options.audit_checker = std::make_shared<AuditChecker>();
+  auto pinned = PinnedKeys(config, keys);
+  if (!pinned.ok()) {
+    std::cerr << "chainmail: " << pinned.status().message() << "\n";
+    return 2;
+  }
+  options.pinned_keys = *pinned;
   if (isatty(STDERR_FILENO))
     options.progress = [](uint64_t done, uint64_t total) {
       std::fprintf(stderr, "\rverifying %llu/%llu", static_cast<unsigned long long>(done),
@@ -36,6 +68,8 @@ int VerifyCommand(const Config& config, const std::vector<std::string>& args) {
   }
   std::cout << "messages log: " << report->message_leaves << " records, " << report->raw_bytes
             << " raw bytes checked; audit log: " << report->audit_leaves << " records; "
+            << report->checkpoints << " checkpoints"
+            << (report->checkpoint_signatures_checked ? "" : " (signatures NOT checked: no key)") << "; "
             << report->problems.size() << " problems: " << (report->ok() ? "all valid" : "INVALID") << "\n";
   return report->ok() ? 0 : 1;
 }

@@ -1,5 +1,6 @@
-// The archive's options as the configuration sets them; shared by chainmaild and the CLI
-// so both open the same archive the same way.
+// The archive's options as the configuration sets them, shared by chainmaild and the CLI
+// so both open the same archive the same way — including the checkpoint signer, so that
+// whichever process commits, checkpoints follow.
 #pragma once
 
 #include "archive/archive.h"
@@ -7,14 +8,11 @@
 
 namespace chainmail {
 
-inline ArchiveOptions ArchiveOptionsFrom(const Config& c) {
-  ArchiveOptions o;
-  o.data_dir = c.data_dir;
-  o.origin_name = c.origin_name;
-  o.zstd_level = c.zstd_level;
-  o.min_free_bytes = c.min_free_mb << 20;
-  o.spool_memory_bytes = c.spool_memory_kb << 10;
-  return o;
-}
+enum class SigningKeyUse {
+  kCreate,      // the daemon: create the key on first start; failure is fatal
+  kIfReadable,  // the CLI: sign when the key can be read (the daemon signs otherwise)
+};
+
+Result<ArchiveOptions> ArchiveOptionsFrom(const Config& config, SigningKeyUse use);
 
 }  // namespace chainmail

@@ -117,6 +117,7 @@ Result<Config> Config::Load(const std::string& file, const std::vector<std::stri
   c.origin_name = v["evidence.origin_name"];
   if (c.origin_name.find_first_of("/\n ") != std::string::npos)
     return Status::InvalidArgument("evidence.origin_name must not contain '/', spaces or newlines");
+  c.signing_key = v["evidence.signing_key"].empty() ? c.data_dir + "/keys/signing.pem" : v["evidence.signing_key"];
   c.smtp_listen = v["smtp.listen"];
   c.smtp_hostname = v["smtp.hostname"];
   c.smtp_allowed_networks = v["smtp.allowed_networks"];
@@ -139,6 +140,7 @@ Result<Config> Config::Load(const std::string& file, const std::vector<std::stri
       ParseUint<uint32_t>(v, "smtp.command_timeout_s", 1, 86400, c.command_timeout_s),
       ParseUint<uint32_t>(v, "smtp.shutdown_drain_s", 0, 3600, c.shutdown_drain_s),
       ParseUint<int>(v, "archive.zstd_level", 1, 19, c.zstd_level),
+      ParseUint<uint32_t>(v, "evidence.checkpoint_keep_days", 1, 36500, c.checkpoint_keep_days),
       ParseUint<uint64_t>(v, "archive.min_free_mb", 0, 1ull << 30, c.min_free_mb),
       ParseUint<uint64_t>(v, "archive.spool_memory_kb", 16, 1ull << 20, c.spool_memory_kb),
   };

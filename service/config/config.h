@@ -17,6 +17,8 @@ struct Config {
   std::string service_mode;
   std::string data_dir;
   std::string origin_name;
+  std::string signing_key;  // resolved: never empty
+  uint32_t checkpoint_keep_days = 0;
   std::string smtp_listen;
   std::string smtp_hostname;
   std::string smtp_allowed_networks;  // parsed by the network layer

@@ -54,7 +54,12 @@ void BlockTerminationSignals() {
 
 int RunDaemon(const Config& config) {
   const std::string hostname = config.smtp_hostname.empty() ? HostName() : config.smtp_hostname;
-  auto archive = Archive::Open(ArchiveOptionsFrom(config));
+  auto options = ArchiveOptionsFrom(config, SigningKeyUse::kCreate);
+  if (!options.ok()) {
+    Say(options.status().message());
+    return 1;
+  }
+  auto archive = Archive::Open(*options);
   if (!archive.ok()) {
     Say("cannot open the archive: " + archive.status().message());
     return 1;
@@ -92,7 +97,8 @@ int RunDaemon(const Config& config) {
     Say("cannot start SMTP on " + config.smtp_listen + ": " + s.message());
     return 1;
   }
-  Say("archive " + config.data_dir + " (origin " + (*archive)->identity().base_origin + ")");
+  Say("archive " + config.data_dir + " (origin " + (*archive)->identity().base_origin + "); checkpoints signed with " +
+      config.signing_key + " (chainmail key show prints the verifier keys)");
   Say("SMTP listening on " + config.smtp_listen + " port " + std::to_string(server.port()) +
       "; accepting from " + config.smtp_allowed_networks);
   Say("ready");

@@ -127,7 +127,7 @@ TEST_P(Rfc8032Test, SignsExactlyAndVerifies) {
 INSTANTIATE_TEST_SUITE_P(Section7_1, Rfc8032Test, testing::ValuesIn(kRfc8032Vectors),
                          [](const auto& info) { return std::string(info.param.name); });
 
-TEST(Rfc8032Test, Test1024MessageIs1023Bytes) {
+TEST(Rfc8032VectorTable, Test1024MessageIs1023Bytes) {
   EXPECT_EQ(Hex(kRfc8032Vectors[3].message).size(), 1023u);
 }
 
@@ -263,6 +263,13 @@ TEST_F(KeyFileTest, OtherKeyTypesAndGarbageAreRefused) {
 
   std::ofstream(path_, std::ios::trunc) << "not a key\n";
   ExpectFailure(Ed25519SigningKey::LoadPemFile(path_), "is not an unencrypted PEM private key");
+
+  std::ofstream(path_, std::ios::trunc) << std::string(64 * 1024 + 1, 'k');
+  ExpectFailure(Ed25519SigningKey::LoadPemFile(path_), "is larger than 65536 bytes");
+
+  const std::string directory = (dir_ / "a_directory").string();
+  ASSERT_EQ(mkdir(directory.c_str(), 0700), 0);
+  ExpectFailure(Ed25519SigningKey::LoadPemFile(directory), "is not a regular file");
 }
 
 // What docs/VERIFY tell an auditor to run by hand must accept our signatures.

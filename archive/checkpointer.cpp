@@ -1,0 +1,101 @@
+#include "archive/checkpointer.h"
+
+#include <vector>
+
+namespace chainmail {
+namespace {
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Checkpointer::Checkpointer(std::unique_ptr<Database> db, CheckpointerOptions options, NoteSigner signer)
+    : db_(std::move(db)), options_(std::move(options)), signer_(std::move(signer)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+Checkpointer::~Checkpointer() { Stop(); }
+
+void Checkpointer::OnCommit(LogName log, uint64_t size, const Hash32& root) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Pending& p = pending_[log];
+    if (size <= p.size) return;
+    p.size = size;
+    p.root = root;
+  }
+  wake_.notify_one();
+}
+
+void Checkpointer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Status Checkpointer::last_error() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return error_;
+}
+
+void Checkpointer::Run() {
+  auto next_thin = std::chrono::steady_clock::now();
+  for (;;) {
+    bool stopping;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait_for(lock, options_.interval, [&] { return stopping_; });
+      stopping = stopping_;
+    }
+    SignPending(stopping);
+    if (stopping) return;
+    if (std::chrono::steady_clock::now() >= next_thin) {
+      next_thin += std::chrono::hours(1);
+      auto thinned = ThinCheckpoints(*db_, NowUs(), options_.keep_days);
+      if (!thinned.ok()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (error_.ok()) error_ = thinned.status();
+      }
+    }
+  }
+}
+
+void Checkpointer::SignPending(bool force) {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<StoredCheckpoint> due;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [log, p] : pending_) {
+      if (p.size == p.signed_size) continue;
+      if (!force && now - p.last_signed < options_.interval) continue;
+      due.push_back({log, p.size, p.root, "", NowUs()});
+    }
+  }
+  for (StoredCheckpoint& c : due) {
+    auto origin = options_.origins.find(c.log);
+    Status s = origin == options_.origins.end() ? Status::InvalidArgument("no origin for log") : Status::Ok();
+    if (s.ok()) {
+      auto note = signer_(origin->second, c.size, c.root);
+      if (note.ok()) {
+        c.note = std::move(*note);
+        s = StoreCheckpoint(*db_, c);
+      } else {
+        s = note.status();
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    Pending& p = pending_[c.log];
+    p.last_signed = now;
+    if (s.ok()) p.signed_size = std::max(p.signed_size, c.size);
+    else if (error_.ok()) error_ = s;
+  }
+}
+
+}  // namespace chainmail

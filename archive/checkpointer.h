@@ -1,0 +1,60 @@
+// Checkpointer: signs each log's checkpoint after group commits — only ever over committed
+// leaves (it is told sizes and roots by the writer after COMMIT), at most once per
+// interval per log — and stores it, on its own thread and connection so signing never
+// delays a commit. Thins old checkpoints once an hour. Stop() signs what is pending, so a
+// clean shutdown leaves a checkpoint covering every leaf. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "archive/checkpoint_store.h"
+#include "archive/database.h"
+
+namespace chainmail {
+
+struct CheckpointerOptions {
+  std::chrono::milliseconds interval{1000};
+  uint32_t keep_days = 7;
+  std::map<LogName, std::string> origins;  // each log's origin (the note's first line)
+};
+
+class Checkpointer {
+ public:
+  Checkpointer(std::unique_ptr<Database> db, CheckpointerOptions options, NoteSigner signer);
+  ~Checkpointer();  // Stop()
+
+  // From the writer thread, after a commit. Cheap: records and wakes.
+  void OnCommit(LogName log, uint64_t size, const Hash32& root);
+  // Signs what is pending, then stops the thread. Idempotent.
+  void Stop();
+  // The first error met while signing or storing (for health reporting); OK otherwise.
+  Status last_error() const;
+
+ private:
+  struct Pending {
+    uint64_t size = 0;
+    Hash32 root{};
+    uint64_t signed_size = 0;
+    std::chrono::steady_clock::time_point last_signed{};
+  };
+  void Run();
+  void SignPending(bool force);
+
+  std::unique_ptr<Database> db_;  // checkpointer thread only
+  const CheckpointerOptions options_;
+  const NoteSigner signer_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::map<LogName, Pending> pending_;  // guarded by mu_
+  bool stopping_ = false;               // guarded by mu_
+  Status error_;                        // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace chainmail
