@@ -1,0 +1,163 @@
+#include "archive/checkpointer.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "archive/archive_verifier.h"
+#include "archive/checkpoint_store.h"
+#include "archive/format/checkpoint.h"
+#include "archive/format/signing_key.h"
+#include "archive/format/verifier_key.h"
+#include "archive/tree_store.h"
+#include "tests/archive/archive_test_util.h"
+
+namespace chainmail::testing {
+namespace {
+
+struct Signed {
+  std::shared_ptr<Ed25519SigningKey> key;
+  std::unique_ptr<Archive> archive;
+};
+
+Signed OpenSigned(const std::string& dir, std::chrono::milliseconds interval = std::chrono::milliseconds(50)) {
+  Signed s;
+  s.key = std::make_shared<Ed25519SigningKey>(std::move(*Ed25519SigningKey::Generate()));
+  ArchiveOptions o;
+  o.data_dir = dir;
+  o.min_free_bytes = 0;
+  o.checkpoint_interval = interval;
+  auto key = s.key;
+  o.checkpoint_signer = [key](const std::string& origin, uint64_t size, const Hash32& root) {
+    return SignCheckpoint(Checkpoint{origin, size, root, {}}, *key);
+  };
+  auto a = Archive::Open(o);
+  EXPECT_TRUE(a.ok()) << a.status().message();
+  s.archive = std::move(*a);
+  return s;
+}
+
+std::vector<VerifierKey> Pinned(const Signed& s) {
+  std::vector<VerifierKey> out;
+  for (const auto& origin : {s.archive->identity().messages_origin, s.archive->identity().audit_origin})
+    out.push_back(*VerifierKey::ForEd25519(origin, s.key->PublicKey()));
+  return out;
+}
+
+TEST(Checkpointer, CloseLeavesACheckpointCoveringEveryLeaf) {
+  TempDir dir;
+  Signed s = OpenSigned(dir.path());
+  for (int i = 0; i < 25; ++i) Ingest(*s.archive, SampleMessage(i));
+  auto pinned = Pinned(s);
+  const std::string origin = s.archive->identity().messages_origin;
+  s.archive->Close();
+  auto db = OpenDb(dir.path());
+  auto latest = LatestCheckpoint(*db, LogName::kMessages);
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->size, 25u);
+  auto opened = OpenCheckpoint((*latest)->note, pinned, origin);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  TreeNodeReader nodes(*db, LogName::kMessages);
+  EXPECT_EQ(opened->root, *RootAt(nodes, 25));
+}
+
+TEST(Checkpointer, SignsAtMostOncePerInterval) {
+  TempDir dir;
+  Signed s = OpenSigned(dir.path(), std::chrono::milliseconds(5000));
+  for (int i = 0; i < 30; ++i) Ingest(*s.archive, SampleMessage(i));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto db = OpenDb(dir.path());
+  auto kept = ListCheckpoints(*db, LogName::kMessages);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_LE(kept->size(), 1u) << "signed more than once within the interval";
+}
+
+TEST(Checkpointer, EveryCheckpointVerifiesAndChainsConsistently) {
+  TempDir dir;
+  Signed s = OpenSigned(dir.path(), std::chrono::milliseconds(20));
+  for (int i = 0; i < 40; ++i) {
+    Ingest(*s.archive, SampleMessage(i));
+    if (i % 8 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  }
+  auto pinned = Pinned(s);
+  s.archive->Close();
+  VerifyOptions o;
+  o.pinned_keys = pinned;
+  auto report = VerifyArchive(dir.path(), o);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problems.front().what;
+  EXPECT_GE(report->checkpoints, 3u);
+  EXPECT_TRUE(report->checkpoint_signatures_checked);
+}
+
+class CheckpointTamper : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Signed s = OpenSigned(dir_.path(), std::chrono::milliseconds(10));
+    for (int i = 0; i < 12; ++i) {
+      Ingest(*s.archive, SampleMessage(i));
+      std::this_thread::sleep_for(std::chrono::milliseconds(15));
+    }
+    pinned_ = Pinned(s);
+    s.archive->Close();
+    db_ = OpenDb(dir_.path());
+    std::vector<std::string> triggers;
+    Statement st = db_->Prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'");
+    while (st.Step()) triggers.emplace_back(st.Text(0));
+    for (const auto& t : triggers) ASSERT_TRUE(db_->Exec("DROP TRIGGER " + t).ok());
+  }
+
+  bool Reports(const std::string& what) {
+    VerifyOptions o;
+    o.pinned_keys = pinned_;
+    auto report = VerifyArchive(dir_.path(), o);
+    EXPECT_TRUE(report.ok());
+    for (const auto& p : report->problems)
+      if (p.what.find(what) != std::string::npos) return true;
+    return false;
+  }
+
+  TempDir dir_;
+  std::vector<VerifierKey> pinned_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(CheckpointTamper, UntouchedCheckpointsVerify) { EXPECT_FALSE(Reports("checkpoint")); }
+
+TEST_F(CheckpointTamper, EditedNoteFailsItsSignature) {
+  // Change the size line of the newest messages checkpoint (its root stays).
+  std::string note;
+  int64_t size = 0;
+  {
+    Statement st = db_->Prepare("SELECT note, size FROM checkpoints WHERE log = 1 ORDER BY size DESC LIMIT 1");
+    ASSERT_TRUE(st.Step());
+    note = st.Text(0);
+    size = st.Int(1);
+  }
+  const std::string line = "\n" + std::to_string(size) + "\n";
+  size_t at = note.find(line);
+  ASSERT_NE(at, std::string::npos);
+  note.replace(at, line.size(), "\n" + std::to_string(size + 1) + "\n");
+  Statement up = db_->Prepare("UPDATE checkpoints SET note = ? WHERE log = 1 AND size = ?");
+  ASSERT_TRUE(up.Bind(1, note).Bind(2, size).Run().ok());
+  EXPECT_TRUE(Reports("checkpoint at size " + std::to_string(size) + ": "));
+}
+
+TEST_F(CheckpointTamper, RolledBackLogIsCaughtByAKeptCheckpoint) {
+  // Restore an older state: the newest leaves and their rows vanish, checkpoints remain.
+  ASSERT_TRUE(db_->Exec("PRAGMA foreign_keys = OFF").ok());
+  ASSERT_TRUE(db_->Exec("DELETE FROM leaves WHERE log = 1 AND seq >= 10").ok());
+  EXPECT_TRUE(Reports("rollback or fork"));
+}
+
+TEST_F(CheckpointTamper, UnpinnedKeyIsNotTrusted) {
+  VerifyOptions o;
+  auto other = Ed25519SigningKey::Generate();
+  for (const auto& k : pinned_) o.pinned_keys.push_back(*VerifierKey::ForEd25519(k.name(), other->PublicKey()));
+  auto report = VerifyArchive(dir_.path(), o);
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->ok());
+}
+
+}  // namespace
+}  // namespace chainmail::testing
