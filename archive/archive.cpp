@@ -19,12 +19,6 @@
 namespace chainmail {
 namespace {
 
-std::string HostName() {
-  char buf[256] = {0};
-  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "localhost";
-  return buf;
-}
-
 std::string RandomBytes(size_t n) {
   std::string out(n, '\0');
   RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n));
@@ -73,6 +67,12 @@ Result<std::unique_ptr<Checkpointer>> StartCheckpointer(const ArchiveOptions& op
 
 std::string DatabasePath(const std::string& data_dir) { return data_dir + "/chainmail.db"; }
 
+std::string LocalHostName() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
 Result<Identity> ReadIdentity(Database& db) {
   Statement get = db.Prepare("SELECT value FROM deployment WHERE key = 'base_origin'");
   if (!get.Step()) {
@@ -94,7 +94,7 @@ Result<Identity> EnsureIdentity(Database& db, const std::string& origin_name) {
   }
   if (base.empty()) {
     // Stored once, never derived again: renaming the host later changes nothing.
-    base = (origin_name.empty() ? HostName() : origin_name) + "/chainmail-" + ToHex(RandomBytes(4));
+    base = (origin_name.empty() ? LocalHostName() : origin_name) + "/chainmail-" + ToHex(RandomBytes(4));
     Statement put = db.Prepare("INSERT INTO deployment(key, value) VALUES ('base_origin', ?)");
     if (Status s = put.Bind(1, base).Run(); !s.ok()) return s;
     for (auto [id, name] : {std::pair{LogName::kMessages, "messages"}, std::pair{LogName::kAudit, "audit"}}) {

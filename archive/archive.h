@@ -39,6 +39,8 @@ struct Identity {
 };
 
 std::string DatabasePath(const std::string& data_dir);
+// This host's name (gethostname), or "localhost" when it has none.
+std::string LocalHostName();
 
 class Archive : public MessageIngest {
  public:

@@ -19,12 +19,6 @@
 namespace chainmail {
 namespace {
 
-std::string HostName() {
-  char buf[256] = {0};
-  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "localhost";
-  return buf;
-}
-
 void Say(const std::string& line) {
   std::cerr << "chainmaild: " << line << std::endl;
 }
@@ -53,7 +47,7 @@ void BlockTerminationSignals() {
 }
 
 int RunDaemon(const Config& config) {
-  const std::string hostname = config.smtp_hostname.empty() ? HostName() : config.smtp_hostname;
+  const std::string hostname = config.smtp_hostname.empty() ? LocalHostName() : config.smtp_hostname;
   auto options = ArchiveOptionsFrom(config, SigningKeyUse::kCreate);
   if (!options.ok()) {
     Say(options.status().message());

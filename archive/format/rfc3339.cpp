@@ -1,4 +1,4 @@
-#include "archive/rfc3339.h"
+#include "archive/format/rfc3339.h"
 
 #include <cstdio>
 #include <ctime>
