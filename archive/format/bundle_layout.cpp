@@ -120,6 +120,12 @@ Result<KnownProof> ParseKnownProof(std::string_view text) {
   return k;
 }
 
+Result<Checkpoint> PeekCheckpoint(std::string_view note) {
+  const size_t blank = note.find("\n\n");
+  if (blank == std::string_view::npos) return Status::Corruption("not a signed note (no blank line)");
+  return Checkpoint::ParseBody(note.substr(0, blank + 1));
+}
+
 std::string BuildManifest(const TarFiles& files) {
   std::string out;
   for (const auto& [path, data] : files)

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "archive/format/bytes.h"
+#include "archive/format/checkpoint.h"
 #include "archive/format/status.h"
 #include "archive/format/ustar.h"
 
@@ -63,6 +64,10 @@ struct KnownProof {
 };
 std::string FormatKnownProof(const KnownProof& k);
 Result<KnownProof> ParseKnownProof(std::string_view text);
+
+// The checkpoint body of a signed note, WITHOUT checking any signature: only to route a
+// note to its log by origin. Trust comes from OpenCheckpoint with pinned keys.
+Result<Checkpoint> PeekCheckpoint(std::string_view note);
 
 // The manifest of every file in `files` except the manifest itself.
 std::string BuildManifest(const TarFiles& files);

@@ -47,6 +47,14 @@ TEST(Config, ExampleFileListsEveryKeyWithItsDefault) {
   EXPECT_EQ(loaded->effective, defaults->effective);
 }
 
+TEST(Config, ReadmeDocumentsEveryKey) {
+  std::ifstream in(std::string(CHAINMAIL_SOURCE_DIR) + "/README.md");
+  std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(readme.empty());
+  for (const ConfigKey& k : ConfigKeys())
+    EXPECT_NE(readme.find("`" + std::string(k.name) + "`"), std::string::npos) << k.name << " not in README.md";
+}
+
 TEST(Config, EmbeddedDefaultsAreLoopbackAndVar) {
   auto c = Config::Load("", {});
   ASSERT_TRUE(c.ok());
