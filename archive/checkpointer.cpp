@@ -55,6 +55,7 @@ void Checkpointer::Run() {
       stopping = stopping_;
     }
     SignPending(stopping);
+    CheckpointWal();
     if (stopping) return;
     if (std::chrono::steady_clock::now() >= next_thin) {
       next_thin += std::chrono::hours(1);
@@ -65,6 +66,13 @@ void Checkpointer::Run() {
       }
     }
   }
+}
+
+void Checkpointer::CheckpointWal() {
+  // PASSIVE never blocks the writer: it copies what it can, so that the writer's own
+  // (rare, see Archive::Open) automatic checkpoint has little left to do.
+  Statement passive = db_->Prepare("PRAGMA wal_checkpoint(PASSIVE)");
+  passive.Run();
 }
 
 void Checkpointer::SignPending(bool force) {

@@ -2,7 +2,12 @@
 // leaves (it is told sizes and roots by the writer after COMMIT), at most once per
 // interval per log — and stores it, on its own thread and connection so signing never
 // delays a commit. Thins old checkpoints once an hour. Stop() signs what is pending, so a
-// clean shutdown leaves a checkpoint covering every leaf. Thread-safe.
+// clean shutdown leaves a checkpoint covering every leaf.
+//
+// It also runs SQLite's WAL checkpoints (a different thing: copying WAL pages into the
+// database file) as PASSIVE checkpoints on the same schedule, so that most of that I/O
+// happens off the commit path.
+// Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -45,6 +50,7 @@ class Checkpointer {
   };
   void Run();
   void SignPending(bool force);
+  void CheckpointWal();
 
   std::unique_ptr<Database> db_;  // checkpointer thread only
   const CheckpointerOptions options_;

@@ -439,17 +439,26 @@ class Bench:
         print(f"\n== {name}: {sessions} session{'s' if sessions > 1 else ''} x "
               f"{body // KIB} KiB body (smtp-source -s {sessions} -l {body} -d)")
 
-        # The null ceiling first: smtp-sink takes the mail and throws it away.
-        sink = Sink(self.procs, self.args.work, name)
-        sink.start()
-        try:
-            _, rate = calibrate(sink.port, sessions, body)
-            n = measured_count(rate, seconds, sessions)
-            t, src_cpu = smtp_source(sink.port, sessions, n, body, timeout=60 + 20 * seconds)
-        except SourceFailed as e:
-            raise BenchError(f"against smtp-sink: {e}")
-        finally:
-            sink.stop()
+        # The null ceiling first: smtp-sink takes the mail and throws it away. It is not
+        # what is under test, so one failed attempt (seen once on a loaded machine: "lost
+        # connection") gets a second one with a fresh smtp-sink before giving up.
+        for attempt in (1, 2):
+            sink = Sink(self.procs, self.args.work, f"{name}.{attempt}")
+            sink.start()
+            try:
+                _, rate = calibrate(sink.port, sessions, body)
+                n = measured_count(rate, seconds, sessions)
+                t, src_cpu = smtp_source(sink.port, sessions, n, body, timeout=60 + 20 * seconds)
+                break
+            except SourceFailed as e:
+                state = ("still running" if sink.proc.poll() is None
+                         else f"exited with status {sink.proc.returncode}")
+                msg = f"against smtp-sink ({state}): {e}\n  smtp-sink log:\n{tail(sink.log, 5)}"
+                if attempt == 2:
+                    raise BenchError(msg)
+                print(f"  smtp-sink attempt 1 failed, retrying with a fresh one: {msg}")
+            finally:
+                sink.stop()
         res["sink"] = {"messages": n, "seconds": t, "msg_s": n / t, "source_cpu": src_cpu}
 
         # chainmaild, fresh data dir, same smtp-source command.

@@ -3,6 +3,7 @@
 //   chainmail show ID [--raw]   a message's metadata, or its exact bytes
 //   chainmail import FILE...    archive .eml files and mbox files
 //   chainmail key show          the two verifier keys (messages, audit) auditors pin
+//   chainmail export --out F    an evidence bundle (docs/bundle.md)
 // Every command takes --data DIR, --config FILE and --set key=value.
 #include <csignal>
 #include <iostream>
@@ -17,7 +18,9 @@ int Usage() {
                "  verify            check every record, chain link, blob and index row\n"
                "  show ID [--raw]   a message's metadata, or (--raw) its exact bytes\n"
                "  import FILE...    archive .eml and mbox files\n"
-               "  key show          the verifier keys auditors pin (one per log)\n";
+               "  key show          the verifier keys auditors pin (one per log)\n"
+               "  export --out FILE.tar [--audit] [--messages all|ID,...] [--from T] [--to T]\n"
+               "         [--known-checkpoint FILE]...   an evidence bundle (docs/bundle.md)\n";
   return 2;
 }
 
@@ -38,6 +41,7 @@ int main(int argc, char** argv) {
   if (command == "show") return chainmail::ShowCommand(*config, args);
   if (command == "import") return chainmail::ImportCommand(*config, args);
   if (command == "key") return chainmail::KeyCommand(*config, args);
+  if (command == "export") return chainmail::ExportCommand(*config, args);
   if (command == "help" || command == "--help") return Usage(), 0;
   std::cerr << "chainmail: unknown command '" << command << "'\n";
   return Usage();

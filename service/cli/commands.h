@@ -14,5 +14,6 @@ int VerifyCommand(const Config& config, const std::vector<std::string>& args);
 int ShowCommand(const Config& config, const std::vector<std::string>& args);
 int ImportCommand(const Config& config, const std::vector<std::string>& args);
 int KeyCommand(const Config& config, const std::vector<std::string>& args);
+int ExportCommand(const Config& config, const std::vector<std::string>& args);
 
 }  // namespace chainmail

@@ -29,7 +29,7 @@ std::unique_ptr<Archive> OpenArchive(const std::string& dir) {
   return a.ok() ? std::move(*a) : nullptr;
 }
 
-RecordId Ingest(Archive& archive, const std::string& bytes, const std::string& rcpt) {
+RecordId Ingest(MessageIngest& archive, const std::string& bytes, const std::string& rcpt) {
   auto spool = archive.BeginMessage();
   EXPECT_TRUE(spool.ok());
   // Write in uneven pieces, as a network would deliver them.

@@ -1,0 +1,60 @@
+#include "service/verify/bundle_command.h"
+
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "archive/format/bundle_verifier.h"
+
+namespace chainmail {
+namespace {
+
+int Usage(const std::string& why = "") {
+  if (!why.empty()) std::cerr << "chainmail-verify: " << why << "\n";
+  std::cerr << "usage: chainmail-verify bundle FILE.tar --key VKEY [--key VKEY]... [--known-checkpoint FILE]...\n";
+  return 2;
+}
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+}  // namespace
+
+int BundleCommand(const std::vector<std::string>& args) {
+  std::string path;
+  std::vector<VerifierKey> pinned;
+  std::vector<std::string> known;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const bool has_value = i + 1 < args.size();
+    if (args[i] == "--key" && has_value) {
+      auto key = VerifierKey::Parse(args[++i]);
+      if (!key.ok()) return Usage("--key " + args[i] + ": " + key.status().message());
+      pinned.push_back(std::move(*key));
+    } else if (args[i] == "--known-checkpoint" && has_value) {
+      auto note = ReadFile(args[++i]);
+      if (!note) return Usage("cannot read " + args[i]);
+      known.push_back(std::move(*note));
+    } else if (path.empty() && !args[i].starts_with("--")) {
+      path = args[i];
+    } else {
+      return Usage();
+    }
+  }
+  if (path.empty() || pinned.empty()) return Usage(pinned.empty() && !path.empty() ? "pin at least one --key" : "");
+  auto tar = ReadFile(path);
+  if (!tar) return Usage("cannot read " + path);
+  const BundleReport report = VerifyBundle(*tar, pinned, known);
+  for (const BundleItem& item : report.items) std::cout << BundleReport::Line(item) << "\n";
+  const size_t invalid = report.Count(BundleItem::Verdict::kInvalid);
+  std::cout << "summary: " << report.Count(BundleItem::Verdict::kValid) << " valid, " << invalid
+            << " invalid, " << report.Count(BundleItem::Verdict::kNotChecked) << " not checked\n";
+  return invalid == 0 ? 0 : 1;
+}
+
+}  // namespace chainmail
