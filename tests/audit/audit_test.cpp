@@ -1,0 +1,169 @@
+#include <gtest/gtest.h>
+
+#include "archive/archive_verifier.h"
+#include "archive/checkpoint_store.h"
+#include "archive/format/audit_payload.h"
+#include "archive/format/payload_tags.h"
+#include "audit/audit_checker.h"
+#include "audit/audit_log.h"
+#include "audit/decided_ingest.h"
+#include "audit/service_events.h"
+#include "tests/archive/archive_test_util.h"
+
+namespace chainmail::testing {
+namespace {
+
+RecordId IngestDecided(Archive& archive, const std::string& bytes, DecidedIngest::Decide decide = DefaultPolicy) {
+  DecidedIngest ingest(archive, std::move(decide));
+  auto spool = ingest.BeginMessage();
+  EXPECT_TRUE(spool.ok());
+  (*spool)->Write(bytes);
+  MessagePayload e;
+  e.mail_from = "<a@example.com>";
+  e.rcpt_to = {"<j@archive.test>"};
+  e.helo_verb = "EHLO";
+  e.session_id = std::string(16, '\x02');
+  auto id = ingest.Commit(std::move(*spool), e);
+  EXPECT_TRUE(id.ok()) << id.status().message();
+  return *id;
+}
+
+struct Event {
+  uint16_t type;
+  AuditPayload payload;
+};
+
+std::vector<Event> Events(const std::string& dir) {
+  auto db = OpenDb(dir);
+  std::vector<Event> out;
+  Statement st = db->Prepare(
+      "SELECT e.type, p.payload FROM audit_events e JOIN payloads p ON p.record_id = e.record_id ORDER BY e.seq");
+  while (st.Step()) out.push_back({static_cast<uint16_t>(st.Int(0)), *AuditPayload::Decode(st.Blob(1))});
+  return out;
+}
+
+VerifyReport Verify(const std::string& dir) {
+  VerifyOptions o;
+  o.audit_checker = std::make_shared<AuditChecker>();
+  auto r = VerifyArchive(dir, o);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return *r;
+}
+
+TEST(Audit, EveryMessageCommitsWithItsPolicyDecisionNamingItsLeaf) {
+  TempDir dir;
+  auto a = OpenArchive(dir.path());
+  RecordId id = IngestDecided(*a, SampleMessage(1));
+  auto db = OpenDb(dir.path());
+  auto target = MessageTargetRef(*db, id);
+  ASSERT_TRUE(target.ok());
+  auto events = Events(dir.path());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, auditevent::kPolicyDecision);
+  ASSERT_EQ(events[0].payload.targets.size(), 1u);
+  EXPECT_TRUE(events[0].payload.targets[0] == *target);
+  EXPECT_EQ(events[0].payload.detail, R"({"action":"accept","alerts":[],"labels":[],"policy":"default"})");
+  EXPECT_TRUE(Verify(dir.path()).ok());
+}
+
+TEST(Audit, DecisionLabelsAreRecordedVerbatim) {
+  TempDir dir;
+  auto a = OpenArchive(dir.path());
+  IngestDecided(*a, SampleMessage(1), [](const MessagePayload&) {
+    PolicyDecision d;
+    d.labels = {"case-17", "quote\"d"};
+    return d;
+  });
+  EXPECT_EQ(Events(dir.path())[0].payload.detail,
+            R"({"action":"accept","alerts":[],"labels":["case-17","quote\"d"],"policy":"default"})");
+}
+
+TEST(Audit, MessageWithoutItsDecisionIsReportedByVerify) {
+  TempDir dir;
+  auto a = OpenArchive(dir.path());
+  IngestDecided(*a, SampleMessage(1));
+  RecordId bare = Ingest(*a, SampleMessage(2));  // archived without DecidedIngest
+  auto report = Verify(dir.path());
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_EQ(report.problems[0].record_id, bare.ToString());
+  EXPECT_NE(report.problems[0].what.find("no policy decision"), std::string::npos);
+}
+
+TEST(Audit, ServiceStartStopAndConfigChangeAreRecorded) {
+  TempDir dir;
+  {
+    auto a = OpenArchive(dir.path());
+    ASSERT_TRUE(RecordServiceStart(*a, "smtp.listen = 127.0.0.1:2525\n", "test").ok());
+    ASSERT_TRUE(RecordServiceStop(*a, "SIGTERM").ok());
+  }
+  {
+    auto a = OpenArchive(dir.path());  // a crash follows: no stop recorded
+    ASSERT_TRUE(RecordServiceStart(*a, "smtp.listen = 127.0.0.1:2626\n", "test").ok());
+  }
+  auto a = OpenArchive(dir.path());
+  ASSERT_TRUE(RecordServiceStart(*a, "smtp.listen = 127.0.0.1:2626\n", "test").ok());
+  auto events = Events(dir.path());
+  std::vector<uint16_t> types;
+  for (const auto& e : events) types.push_back(e.type);
+  EXPECT_EQ(types, (std::vector<uint16_t>{auditevent::kServiceStart, auditevent::kServiceStop, auditevent::kConfigChange,
+                                          auditevent::kServiceStart, auditevent::kServiceStart}));
+  EXPECT_EQ(*events[2].payload.before, "smtp.listen = 127.0.0.1:2525\n");
+  EXPECT_EQ(*events[2].payload.after, "smtp.listen = 127.0.0.1:2626\n");
+  EXPECT_NE(events[0].payload.detail.find(R"("previous_run":"none")"), std::string::npos);
+  EXPECT_NE(events[3].payload.detail.find(R"("previous_run":"clean")"), std::string::npos);
+  EXPECT_NE(events[4].payload.detail.find(R"("previous_run":"unclean")"), std::string::npos);
+}
+
+TEST(Audit, ReadIsRecordedWithActorAndTarget) {
+  TempDir dir;
+  auto a = OpenArchive(dir.path());
+  RecordId id = IngestDecided(*a, SampleMessage(1));
+  auto db = OpenDb(dir.path());
+  auto target = MessageTargetRef(*db, id);
+  ASSERT_TRUE(target.ok());
+  auto recorded = AuditLog(*a).RecordAbout(LocalUserEvent(auditevent::kMessageRead, "ok", "{}"), *target);
+  ASSERT_TRUE(recorded.ok());
+  auto events = Events(dir.path());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].type, auditevent::kMessageRead);
+  EXPECT_EQ(events[1].payload.auth_method, "local-user");
+  EXPECT_FALSE(events[1].payload.actor.empty());
+  EXPECT_TRUE(events[1].payload.targets[0] == *target);
+  EXPECT_TRUE(Verify(dir.path()).ok());
+}
+
+TEST(Audit, TargetRefToAWrongLeafHashIsCaught) {
+  TempDir dir;
+  auto a = OpenArchive(dir.path());
+  RecordId id = IngestDecided(*a, SampleMessage(1));
+  auto db = OpenDb(dir.path());
+  auto target = MessageTargetRef(*db, id);
+  ASSERT_TRUE(target.ok());
+  TargetRef forged = *target;
+  forged.leaf_hash[0] ^= 1;
+  ASSERT_TRUE(AuditLog(*a).RecordAbout(LocalUserEvent(auditevent::kMessageRead, "ok", "{}"), forged).ok());
+  auto report = Verify(dir.path());
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.problems[0].what.find("does not match that leaf's hash"), std::string::npos);
+}
+
+TEST(Audit, OldCheckpointsAreThinnedToOnePerHour) {
+  TempDir dir;
+  auto a = OpenArchive(dir.path());
+  auto db = OpenDb(dir.path());
+  const int64_t hour = 3600LL * 1000000;
+  const int64_t now = 100 * 24 * hour;
+  // Three an hour for the last 10 days.
+  uint64_t size = 1;
+  for (int64_t t = now - 10 * 24 * hour; t < now; t += hour / 3)
+    ASSERT_TRUE(StoreCheckpoint(*db, {LogName::kMessages, size++, {}, "n", t}).ok());
+  auto thinned = ThinCheckpoints(*db, now, 7);
+  ASSERT_TRUE(thinned.ok());
+  EXPECT_EQ(*thinned, 3u * 24 * 2);  // older than 7 days: 3 days x 24 hours, two of three go
+  auto kept = ListCheckpoints(*db, LogName::kMessages);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->size(), 3u * 24 + 7u * 24 * 3);
+}
+
+}  // namespace
+}  // namespace chainmail::testing
