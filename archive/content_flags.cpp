@@ -1,11 +1,25 @@
 #include "archive/content_flags.h"
 
+#include "archive/format/byte_scan.h"
 #include "archive/format/payload_tags.h"
 
 namespace chainmail {
 
 void ContentFlagScanner::Update(std::string_view bytes) {
-  for (unsigned char c : bytes) {
+  const char* p = bytes.data();
+  const char* const end = p + bytes.size();
+  while (p < end) {
+    // Ordinary bytes (not CR, LF, NUL or 8-bit) only lengthen the line: skip them in bulk.
+    const char* special = FindLineBreakNulOrEightBit(p, end);
+    if (special > p) {
+      if (pending_cr_) flags_ |= msgflag::kBareCr;
+      pending_cr_ = false;
+      line_length_ += static_cast<uint64_t>(special - p);
+      if (line_length_ > 998) flags_ |= msgflag::kLongLine;
+      p = special;
+      if (p == end) break;
+    }
+    const auto c = static_cast<unsigned char>(*p++);
     if (pending_cr_ && c != '\n') flags_ |= msgflag::kBareCr;
     if (c == '\n') {
       if (!pending_cr_) flags_ |= msgflag::kBareLf;

@@ -29,7 +29,14 @@ constexpr std::string_view kVerifyText =
     "\n"
     "Every line reads `valid` or `INVALID: <reason>`; the exit code is 0 only when all is\n"
     "valid. Without chainmail-verify, `sha256sum -c MANIFEST.sha256` checks the manifest,\n"
-    "and docs/verifying.md shows how to check a checkpoint signature with openssl.\n";
+    "and a checkpoint's Ed25519 signature (over the note text up to the blank line) can be\n"
+    "checked with `openssl pkeyutl -verify -rawin`.\n";
+
+bool Exported(const ExportRequest& r, LogName log) { return log == LogName::kMessages ? r.messages : r.audit; }
+
+const std::string& OriginOf(const Identity& identity, LogName log) {
+  return log == LogName::kMessages ? identity.messages_origin : identity.audit_origin;
+}
 
 struct LogPlan {
   LogName log;
@@ -72,8 +79,8 @@ Result<std::vector<std::string>> NotesFor(const std::string& origin, const Expor
   for (const std::string& note : r.known_notes) {
     auto held = bundle::PeekCheckpoint(note);
     if (!held.ok()) return Status::InvalidArgument("held checkpoint: " + held.status().message());
-    const bool exported = (held->origin == identity.messages_origin && r.messages) ||
-                          (held->origin == identity.audit_origin && r.audit);
+    const bool exported = (held->origin == OriginOf(identity, LogName::kMessages) && r.messages) ||
+                          (held->origin == OriginOf(identity, LogName::kAudit) && r.audit);
     if (!exported)
       return Status::InvalidArgument("held checkpoint of '" + held->origin + "' names no log this export includes");
     if (held->origin == origin) out.push_back(note);
@@ -124,12 +131,12 @@ Result<TarFiles> BuildBundleFiles(Database& db, const Identity& identity, const 
   TarFiles files;
   std::vector<std::pair<LogPlan, std::vector<RecordId>>> plans;
   for (LogName log : {LogName::kMessages, LogName::kAudit}) {
-    if (!(log == LogName::kMessages ? r.messages : r.audit)) continue;
+    if (!Exported(r, log)) continue;
     auto plan = PlanLog(db, log, r);
     if (!plan.ok()) return plan.status();
     auto selected = Selection(*plan, r);
     if (!selected.ok()) return selected.status();
-    const std::string& origin = log == LogName::kMessages ? identity.messages_origin : identity.audit_origin;
+    const std::string& origin = OriginOf(identity, log);
     auto notes = NotesFor(origin, r, identity);
     if (!notes.ok()) return notes.status();
     if (Status s = AddLogFiles(db, LogExport{log, plan->range, origin, *notes}, signer, files); !s.ok()) return s;
@@ -156,13 +163,10 @@ Result<TarFiles> BuildBundleFiles(Database& db, const Identity& identity, const 
     files[std::string(bundle::kAuditJsonl)] = listing.jsonl();
     files[std::string(bundle::kAuditCsv)] = listing.csv();
   }
-  for (const VerifierKey& key : r.keys) {
-    for (LogName log : {LogName::kMessages, LogName::kAudit}) {
-      const std::string& origin = log == LogName::kMessages ? identity.messages_origin : identity.audit_origin;
-      if (key.name() == origin && (log == LogName::kMessages ? r.messages : r.audit))
+  for (const VerifierKey& key : r.keys)
+    for (LogName log : {LogName::kMessages, LogName::kAudit})
+      if (key.name() == OriginOf(identity, log) && Exported(r, log))
         files[bundle::KeyPath(BundleLogName(log))] = key.ToString() + "\n";
-    }
-  }
   files[std::string(bundle::kVerifyText)] = std::string(kVerifyText);
   files[std::string(bundle::kManifest)] = bundle::BuildManifest(files);
   return files;
@@ -191,7 +195,7 @@ Result<ExportResult> ExportBundle(Archive& archive, const ExportRequest& r, cons
                        ",\"file\":" + JsonQuote(std::filesystem::path(out_path).filename().string());
   std::vector<AppendRequest> events;
   for (LogName log : {LogName::kMessages, LogName::kAudit}) {
-    if (!(log == LogName::kMessages ? r.messages : r.audit)) continue;
+    if (!Exported(r, log)) continue;
     auto range = bundle::ParseRange((*files)[bundle::RangePath(BundleLogName(log))]);
     const size_t selected = SelectedIn(*files, BundleLogName(log));
     AuditEvent e = actor;

@@ -33,13 +33,6 @@ std::set<std::string> RecordDirs(const TarFiles& files) {
   return ids;
 }
 
-const Bytes* Take(const TarFiles& files, const std::string& path, SeenPaths& seen) {
-  auto it = files.find(path);
-  if (it == files.end()) return nullptr;
-  seen.insert(path);
-  return &it->second;
-}
-
 // Checks one message's body files against its verified payload.
 Status CheckMessageBody(const TarFiles& files, const std::string& id, const MessagePayload& p, SeenPaths& seen) {
   const Bytes* body = Take(files, bundle::BodyPath(id), seen);
@@ -101,6 +94,15 @@ void CheckRecords(const TarFiles& files, const std::vector<CheckedLog>& logs, Re
       audit.emplace(std::make_pair(&log, at->second.index), std::move(*p));
     }
     out.Valid(what);
+  }
+
+  // An audit export carries every event of its range: none may be left out.
+  for (const CheckedLog& log : logs) {
+    if (log.type != RecordType::kAuditEvent || !log.trusted) continue;
+    for (const Leaf& leaf : log.leaves)
+      if (!files.count(bundle::PayloadPath(RecordId(leaf.record_id).ToString())))
+        out.Invalid("audit: event " + std::to_string(leaf.seq),
+                    "no payload in the bundle (an audit export carries every event of its range)");
   }
 
   // The listings, re-rendered from the verified audit payloads in seq order.

@@ -11,14 +11,7 @@ namespace {
 using bundle_check::CheckedLog;
 using bundle_check::Reporter;
 using bundle_check::SeenPaths;
-
-// The file at `path`, marking it seen; nullptr when absent.
-const Bytes* Take(const TarFiles& files, const std::string& path, SeenPaths& seen) {
-  auto it = files.find(path);
-  if (it == files.end()) return nullptr;
-  seen.insert(path);
-  return &it->second;
-}
+using bundle_check::Take;
 
 void CheckManifest(const TarFiles& files, Reporter& out, SeenPaths& seen) {
   const std::string what(bundle::kManifest);

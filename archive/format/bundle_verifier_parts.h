@@ -47,6 +47,14 @@ struct CheckedLog {
 // The files the checks have accounted for; anything else in the bundle is unexpected.
 using SeenPaths = std::set<std::string>;
 
+// The file at `path`, marking it seen; nullptr when absent.
+inline const Bytes* Take(const TarFiles& files, const std::string& path, SeenPaths& seen) {
+  auto it = files.find(path);
+  if (it == files.end()) return nullptr;
+  seen.insert(path);
+  return &it->second;
+}
+
 // Records, listings and target refs (bundle_record_checks.cpp).
 void CheckRecords(const TarFiles& files, const std::vector<CheckedLog>& logs, Reporter& out, SeenPaths& seen);
 

@@ -1,6 +1,6 @@
 #include "service/smtp/dot_unstuffer.h"
 
-#include "service/smtp/byte_scan.h"
+#include "archive/format/byte_scan.h"
 
 namespace chainmail::smtp {
 

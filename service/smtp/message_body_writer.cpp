@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "archive/format/payload_tags.h"
-#include "service/smtp/byte_scan.h"
+#include "archive/format/byte_scan.h"
 
 namespace chainmail::smtp {
 

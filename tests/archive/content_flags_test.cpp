@@ -38,5 +38,43 @@ TEST(ContentFlags, SplitAnywhereGivesTheSameFlags) {
   }
 }
 
+// The definition, one byte at a time: what the bulk scanner must agree with.
+uint32_t NaiveFlags(std::string_view m) {
+  uint32_t f = 0;
+  uint64_t line = 0;
+  bool header_end = false;
+  for (size_t i = 0; i < m.size(); ++i) {
+    const auto c = static_cast<unsigned char>(m[i]);
+    if (c == '\r' && (i + 1 == m.size() || m[i + 1] != '\n')) f |= kBareCr;
+    if (c == '\n') {
+      if (i == 0 || m[i - 1] != '\r') f |= kBareLf;
+      if (line == 0) header_end = true;
+      line = 0;
+    } else if (c != '\r') {
+      if (c == 0) f |= kNul;
+      if (c >= 0x80) f |= kEightBit;
+      if (++line > 998) f |= kLongLine;
+    }
+  }
+  return header_end ? f : f | kNoHeaderEnd;
+}
+
+TEST(ContentFlags, AgreesWithTheBytewiseDefinitionOnRandomInput) {
+  uint32_t x = 12345;
+  auto next = [&] { return x = x * 1664525 + 1013904223; };
+  const char alphabet[] = {'a', 'b', ' ', '\r', '\n', '.', '\0', '\x80', '\xff', 'Z'};
+  for (int round = 0; round < 3000; ++round) {
+    std::string m(next() % 2100, 'x');
+    const uint32_t density = next() % 200 + 1;
+    for (char& c : m)
+      if (next() % density == 0) c = alphabet[next() % sizeof(alphabet)];
+    ContentFlagScanner s;
+    size_t cut = m.empty() ? 0 : next() % m.size();
+    s.Update(std::string_view(m).substr(0, cut));
+    s.Update(std::string_view(m).substr(cut));
+    ASSERT_EQ(s.Finish(), NaiveFlags(m)) << "round " << round;
+  }
+}
+
 }  // namespace
 }  // namespace chainmail

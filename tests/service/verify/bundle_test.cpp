@@ -3,6 +3,8 @@
 // a specific reason.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <functional>
 
 #include "archive/format/bundle_layout.h"
@@ -185,6 +187,30 @@ TEST_F(Bundle, WindowExportChecksHeldCheckpointsOnlyWithAProof) {
   BundleReport with = Verify(*WriteUstar(archive_->Files(r)), {held});
   EXPECT_TRUE(with.ok()) << FirstInvalid(with);
   EXPECT_EQ(with.Count(BundleItem::Verdict::kNotChecked), 0u);
+}
+
+TEST_F(Bundle, AuditEventLeftOutIsCaught) {
+  const std::string got = Tampered([](TarFiles& f) {
+    TarFiles::iterator it = f.begin();
+    while (it != f.end() && !(it->first.ends_with("/payload.bin") && !f.count(it->first.substr(0, it->first.size() - 11) + "body.zst"))) ++it;
+    ASSERT_NE(it, f.end());
+    const std::string dir = it->first.substr(0, it->first.size() - 11);
+    f.erase(dir + "payload.bin");
+    f.erase(dir + "salt.bin");
+  });
+  EXPECT_NE(got.find("an audit export carries every event"), std::string::npos) << got;
+}
+
+TEST(BundleExport, NoBundleWhenTheExportCannotBeAudited) {
+  SignedArchive archive(2);
+  archive.archive().Close();  // the audit log no longer takes events
+  ExportRequest r;
+  r.messages = true;
+  const std::string path = archive.dir() + "/refused.tar";
+  auto result = ExportBundle(archive.archive(), r, LocalUserEvent(0, "", ""), path);
+  EXPECT_FALSE(result.ok());
+  EXPECT_NE(access(path.c_str(), F_OK), 0);
+  EXPECT_NE(access((path + ".partial").c_str(), F_OK), 0);
 }
 
 TEST(BundleRollback, AHeldCheckpointFromALaterStateCatchesAnOldBundle) {

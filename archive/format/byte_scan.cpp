@@ -1,10 +1,10 @@
-#include "service/smtp/byte_scan.h"
+#include "archive/format/byte_scan.h"
 
 #include <bit>
 #include <cstdint>
 #include <cstring>
 
-namespace chainmail::smtp {
+namespace chainmail {
 namespace {
 
 constexpr uint64_t kOnes = 0x0101010101010101ull;
@@ -44,6 +44,18 @@ const char* FindCrOrLf(const char* begin, const char* end) {
   return p;
 }
 
+const char* FindLineBreakNulOrEightBit(const char* begin, const char* end) {
+  const char* p = begin;
+  while (end - p >= 8) {
+    uint64_t v = Load(p);
+    uint64_t mask = ZeroBytes(v ^ (kOnes * '\r')) | ZeroBytes(v ^ (kOnes * '\n')) | ZeroBytes(v) | (v & kHigh);
+    if (mask != 0) return p + FirstMarked(mask);
+    p += 8;
+  }
+  while (p < end && *p != '\r' && *p != '\n' && *p != '\0' && static_cast<uint8_t>(*p) < 0x80) ++p;
+  return p;
+}
+
 bool HasEightBit(std::string_view bytes) {
   const char* p = bytes.data();
   size_t n = bytes.size();
@@ -53,4 +65,4 @@ bool HasEightBit(std::string_view bytes) {
   return (any & kHigh) != 0;
 }
 
-}  // namespace chainmail::smtp
+}  // namespace chainmail

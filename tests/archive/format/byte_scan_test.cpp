@@ -1,11 +1,11 @@
 // The SWAR scans must agree with the obvious byte loop at every offset and alignment.
-#include "service/smtp/byte_scan.h"
+#include "archive/format/byte_scan.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace chainmail::smtp {
+namespace chainmail {
 namespace {
 
 TEST(ByteScanTest, FindCrOrLfAtEveryPositionAndAlignment) {
@@ -46,4 +46,4 @@ TEST(ByteScanTest, HasEightBitAtEveryPosition) {
 }
 
 }  // namespace
-}  // namespace chainmail::smtp
+}  // namespace chainmail
