@@ -71,6 +71,10 @@ class Archive : public MessageIngest {
   ArchiveOptions options_;
   Identity identity_;
   std::string spool_dir_;
+  // The free-space check's last result, refreshed at most every 250 ms (not a statfs per
+  // message): a steady-clock time in ns and whether space was short then.
+  std::atomic<int64_t> space_checked_ns_{0};
+  std::atomic<bool> space_short_{false};
   CompressorPool compressors_;
   std::unique_ptr<Checkpointer> checkpointer_;  // may be null; outlives the writer
   std::unique_ptr<GroupCommitWriter> writer_;

@@ -6,28 +6,30 @@ namespace chainmail {
 
 CompressorPool::CompressorPool(size_t contexts, int level) : level_(level) {
   for (size_t i = 0; i < std::max<size_t>(contexts, 1); ++i) {
-    ZSTD_CCtx* ctx = ZSTD_createCCtx();
-    all_.push_back(ctx);
-    free_.push_back(ctx);
+    auto slot = std::make_unique<Slot>();
+    slot->ctx = ZSTD_createCCtx();
+    slot->out.resize(ZSTD_CStreamOutSize());
+    free_.push_back(slot.get());
+    all_.push_back(std::move(slot));
   }
 }
 
 CompressorPool::~CompressorPool() {
-  for (ZSTD_CCtx* ctx : all_) ZSTD_freeCCtx(ctx);
+  for (auto& slot : all_) ZSTD_freeCCtx(slot->ctx);
 }
 
-ZSTD_CCtx* CompressorPool::Acquire() {
+CompressorPool::Slot* CompressorPool::Acquire() {
   std::unique_lock<std::mutex> lock(mu_);
   available_.wait(lock, [&] { return !free_.empty(); });
-  ZSTD_CCtx* ctx = free_.back();
+  Slot* slot = free_.back();
   free_.pop_back();
-  return ctx;
+  return slot;
 }
 
-void CompressorPool::Release(ZSTD_CCtx* ctx) {
+void CompressorPool::Release(Slot* slot) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    free_.push_back(ctx);
+    free_.push_back(slot);
   }
   available_.notify_one();
 }
@@ -36,18 +38,19 @@ Result<std::unique_ptr<TempBuffer>> CompressorPool::Compress(const TempBuffer& i
                                                              const std::string& spool_dir,
                                                              size_t memory_limit) {
   auto out = std::make_unique<TempBuffer>(spool_dir, memory_limit);
-  ZSTD_CCtx* ctx = Acquire();
+  Slot* slot = Acquire();
   struct Releaser {
     CompressorPool* pool;
-    ZSTD_CCtx* ctx;
-    ~Releaser() { pool->Release(ctx); }
-  } releaser{this, ctx};
+    Slot* slot;
+    ~Releaser() { pool->Release(slot); }
+  } releaser{this, slot};
+  ZSTD_CCtx* ctx = slot->ctx;
+  std::string& buf = slot->out;
 
   ZSTD_CCtx_reset(ctx, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, level_);
   ZSTD_CCtx_setParameter(ctx, ZSTD_c_checksumFlag, 1);
   ZSTD_CCtx_setPledgedSrcSize(ctx, in.size());
-  std::string buf(ZSTD_CStreamOutSize(), '\0');
 
   auto pump = [&](std::string_view piece, ZSTD_EndDirective mode) -> Status {
     ZSTD_inBuffer input{piece.data(), piece.size(), 0};

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "archive/temp_buffer.h"
@@ -27,13 +28,19 @@ class CompressorPool {
                                                size_t memory_limit);
 
  private:
-  ZSTD_CCtx* Acquire();
-  void Release(ZSTD_CCtx* ctx);
+  // A context and its output buffer, allocated once: no per-message allocation or
+  // zero-filling of the 128 KiB buffer zstd wants.
+  struct Slot {
+    ZSTD_CCtx* ctx = nullptr;
+    std::string out;
+  };
+  Slot* Acquire();
+  void Release(Slot* slot);
   int level_;
   std::mutex mu_;
   std::condition_variable available_;
-  std::vector<ZSTD_CCtx*> free_;  // guarded by mu_
-  std::vector<ZSTD_CCtx*> all_;
+  std::vector<Slot*> free_;  // guarded by mu_
+  std::vector<std::unique_ptr<Slot>> all_;
 };
 
 }  // namespace chainmail

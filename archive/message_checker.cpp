@@ -80,9 +80,11 @@ void MessageChecker::CheckGlobal(Database& db, const std::function<void(VerifyPr
     Statement st = db.Prepare(q.sql);
     while (st.Step()) report({"messages", UINT64_MAX, RecordId::FromBytes(st.Blob(0)).ToString(), q.what});
   }
+  // One grouped pass over messages, not a subquery per blob (raw_sha256 has no index).
   Statement rc = db.Prepare(
-      "SELECT b.sha256, b.refcount, (SELECT count(*) FROM messages m WHERE m.raw_sha256 = b.sha256) AS n "
-      "FROM blobs b WHERE b.refcount != n");
+      "SELECT b.sha256, b.refcount, coalesce(m.n, 0) FROM blobs b LEFT JOIN "
+      "(SELECT raw_sha256, count(*) AS n FROM messages GROUP BY raw_sha256) m ON m.raw_sha256 = b.sha256 "
+      "WHERE b.refcount != coalesce(m.n, 0)");
   while (rc.Step())
     report({"messages", UINT64_MAX, "",
             "blob " + ToHex(rc.Blob(0)) + " has refcount " + std::to_string(rc.Int(1)) + " but " +

@@ -14,9 +14,16 @@ bool SameRow(const AuditIndexRow& a, const AuditIndexRow& b) {
 }
 
 void CheckTarget(Database& db, const TargetRef& t, const ProblemSink& report) {
-  Statement st = db.Prepare(
-      "SELECT l.leaf_hash FROM leaves l JOIN logs g ON g.id = l.log WHERE g.log_id = ? AND l.seq = ?");
-  st.BindBlob(1, AsView(t.log_id)).Bind(2, static_cast<int64_t>(t.seq));
+  // Resolve the log first, then look the leaf up by its primary key (log, seq): a join
+  // here was planned as a scan of every leaf per target.
+  Statement log = db.Prepare("SELECT id FROM logs WHERE log_id = ?");
+  log.BindBlob(1, AsView(t.log_id));
+  if (!log.Step()) {
+    report("target ref names a log this archive does not have");
+    return;
+  }
+  Statement st = db.Prepare("SELECT leaf_hash FROM leaves WHERE log = ? AND seq = ?");
+  st.Bind(1, log.Int(0)).Bind(2, static_cast<int64_t>(t.seq));
   if (!st.Step()) {
     report("target ref names seq " + std::to_string(t.seq) + " of a log with no such leaf");
   } else if (Hash32FromBytes(st.Blob(0)) != t.leaf_hash) {
