@@ -152,13 +152,14 @@ void GroupCommitWriter::CommitBatch(std::vector<std::unique_ptr<Submission>>& ba
     for (auto& sub : batch) {
       if (!batch_status.ok()) break;
       std::map<LogName, LogState> saved = logs;
-      db_->Exec("SAVEPOINT submission");
+      // Prepared once (not re-parsed by sqlite3_exec for every message).
+      db_->Prepare("SAVEPOINT submission").Run();
       auto r = ApplySubmission(*sub, logs);
       if (r.ok()) {
-        db_->Exec("RELEASE submission");
+        db_->Prepare("RELEASE submission").Run();
       } else {
-        db_->Exec("ROLLBACK TO submission");
-        db_->Exec("RELEASE submission");
+        db_->Prepare("ROLLBACK TO submission").Run();
+        db_->Prepare("RELEASE submission").Run();
         logs = std::move(saved);
         // Disk full or I/O trouble affects the whole batch; a constraint only this one.
         if (r.status().code() == Status::Code::kNoSpace || r.status().code() == Status::Code::kIoError)
