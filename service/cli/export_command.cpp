@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "archive/format/file_bytes.h"
 #include "archive/format/rfc3339.h"
 #include "audit/bundle_export.h"
 #include "audit/checkpoint_signing.h"
@@ -31,14 +32,6 @@ std::optional<std::vector<RecordId>> ParseIds(const std::string& text) {
   }
   if (ids.empty()) return std::nullopt;
   return ids;
-}
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 int Fail(const std::string& message) {
@@ -69,7 +62,7 @@ int ExportCommand(const Config& config, const std::vector<std::string>& args) {
       if (!t) return Usage();
       (a == "--from" ? request.from_us : request.to_us) = *t;
     } else if (a == "--known-checkpoint" && has_value) {
-      auto note = ReadFile(args[++i]);
+      auto note = ReadFileBytes(args[++i]);
       if (!note) return Fail("cannot read " + args[i]);
       request.known_notes.push_back(std::move(*note));
     } else {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include "archive/format/file_bytes.h"
 #include "archive/format/bundle_verifier.h"
 
 namespace chainmail {
@@ -14,14 +15,6 @@ int Usage(const std::string& why = "") {
   if (!why.empty()) std::cerr << "chainmail-verify: " << why << "\n";
   std::cerr << "usage: chainmail-verify bundle FILE.tar --key VKEY [--key VKEY]... [--known-checkpoint FILE]...\n";
   return 2;
-}
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 }  // namespace
@@ -37,7 +30,7 @@ int BundleCommand(const std::vector<std::string>& args) {
       if (!key.ok()) return Usage("--key " + args[i] + ": " + key.status().message());
       pinned.push_back(std::move(*key));
     } else if (args[i] == "--known-checkpoint" && has_value) {
-      auto note = ReadFile(args[++i]);
+      auto note = ReadFileBytes(args[++i]);
       if (!note) return Usage("cannot read " + args[i]);
       known.push_back(std::move(*note));
     } else if (path.empty() && !args[i].starts_with("--")) {
@@ -47,7 +40,7 @@ int BundleCommand(const std::vector<std::string>& args) {
     }
   }
   if (path.empty() || pinned.empty()) return Usage(pinned.empty() && !path.empty() ? "pin at least one --key" : "");
-  auto tar = ReadFile(path);
+  auto tar = ReadFileBytes(path);
   if (!tar) return Usage("cannot read " + path);
   const BundleReport report = VerifyBundle(*tar, pinned, known);
   for (const BundleItem& item : report.items) std::cout << BundleReport::Line(item) << "\n";
