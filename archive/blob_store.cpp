@@ -1,10 +1,7 @@
 #include "archive/blob_store.h"
 
-#include <zstd.h>
-
-#include <memory>
-
 #include "archive/format/payload_tags.h"
+#include "archive/format/zstd_bounded.h"
 
 namespace chainmail {
 
@@ -50,10 +47,8 @@ Status BlobStore::ReadRaw(Database& db, const Hash32& sha256,
   if (!info.ok()) return info.status();
   if (info->codec != static_cast<int>(Codec::kZstd))
     return Status::Corruption("blob " + ToHex(sha256) + ": unknown codec");
-  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
-  std::string out(ZSTD_DStreamOutSize(), '\0');
-  uint64_t produced = 0, stored = 0;
-  size_t last_hint = 1;
+  BoundedZstdDecoder decoder(info->raw_length);
+  uint64_t stored = 0;
   int64_t expected_idx = 0;
   // One chunk at a time, each in its own statement step, so memory stays at one chunk.
   Statement st = db.Prepare("SELECT idx, data FROM blob_chunks WHERE sha256 = ? ORDER BY idx");
@@ -63,21 +58,9 @@ Status BlobStore::ReadRaw(Database& db, const Hash32& sha256,
       return Status::Corruption("blob " + ToHex(sha256) + ": chunk " + std::to_string(expected_idx - 1) + " missing");
     std::string_view data = st.Blob(1);
     stored += data.size();
-    ZSTD_inBuffer in{data.data(), data.size(), 0};
-    // Keep calling while input remains or the output came back full (the decoder may
-    // still hold bytes); a hint of 0 means the frame is complete and checksum-verified.
-    for (;;) {
-      ZSTD_outBuffer o{out.data(), out.size(), 0};
-      last_hint = ZSTD_decompressStream(dctx.get(), &o, &in);
-      if (ZSTD_isError(last_hint))
-        return Status::Corruption("blob " + ToHex(sha256) + ": " + ZSTD_getErrorName(last_hint));
-      produced += o.pos;
-      if (produced > info->raw_length)
-        return Status::Corruption("blob " + ToHex(sha256) + ": decompresses past its recorded length");
-      if (o.pos > 0)
-        if (Status s = sink(std::string_view(out.data(), o.pos)); !s.ok()) return s;
-      if (in.pos == in.size && o.pos < o.size) break;
-    }
+    Status s = decoder.Feed(data, sink);
+    if (s.code() == Status::Code::kCorruption) return Status::Corruption("blob " + ToHex(sha256) + ": " + s.message());
+    if (!s.ok()) return s;
   }
   if (!st.status().ok()) return st.status();
   if (expected_idx != info->chunk_count)
@@ -85,8 +68,8 @@ Status BlobStore::ReadRaw(Database& db, const Hash32& sha256,
                               std::to_string(info->chunk_count) + " chunks present");
   if (stored != info->stored_length)
     return Status::Corruption("blob " + ToHex(sha256) + ": stored length differs");
-  if (last_hint != 0) return Status::Corruption("blob " + ToHex(sha256) + ": truncated zstd frame");
-  if (produced != info->raw_length)
+  if (Status s = decoder.Finish(); !s.ok()) return Status::Corruption("blob " + ToHex(sha256) + ": " + s.message());
+  if (decoder.produced() != info->raw_length)
     return Status::Corruption("blob " + ToHex(sha256) + ": decompressed length differs");
   return Status::Ok();
 }

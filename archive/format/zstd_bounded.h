@@ -1,9 +1,15 @@
-// Bounded zstd decompression for verifiers: a frame from an untrusted bundle is expanded
-// only up to the length its commitment gives, so a crafted frame cannot exhaust memory.
-// Pure; thread-safe (each call owns its context).
+// Bounded zstd decompression: a frame is expanded only up to the length its commitment
+// gives, so a crafted or corrupted frame cannot exhaust memory or pass as longer content.
+// One streaming decoder serves the blob store (chunks read from SQLite) and the offline
+// verifier (a frame held in memory).
 #pragma once
 
+#include <zstd.h>
+
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include "archive/format/bytes.h"
@@ -11,9 +17,32 @@
 
 namespace chainmail {
 
-// Decompresses exactly one complete zstd frame (several concatenated frames are fine,
-// trailing garbage is not). Corruption when the data is not valid zstd, is truncated, or
-// would produce more than `max_output` bytes (decompression stops there).
+// Decodes one zstd frame fed in pieces, handing output to a sink as it comes. One thread
+// at a time; the sink must not call back into the decoder.
+class BoundedZstdDecoder {
+ public:
+  using Sink = std::function<Status(std::string_view)>;
+  explicit BoundedZstdDecoder(uint64_t max_output);
+
+  // Decodes `compressed` completely (draining the decoder whenever its output buffer
+  // fills). Corruption for invalid zstd or output beyond max_output; a sink error is
+  // passed through.
+  Status Feed(std::string_view compressed, const Sink& sink);
+  // After the last piece: Corruption unless the frame ended exactly.
+  Status Finish() const;
+  uint64_t produced() const { return produced_; }
+
+ private:
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx_;
+  std::string buffer_;
+  uint64_t max_output_;
+  uint64_t produced_ = 0;
+  size_t hint_ = 1;  // 0 once a frame is complete (its checksum verified)
+};
+
+// Decompresses exactly one complete zstd frame held in memory (several concatenated
+// frames are fine, trailing garbage is not). Corruption when the data is not valid zstd,
+// is truncated, or would produce more than `max_output` bytes (decompression stops there).
 Result<Bytes> DecompressBounded(std::string_view compressed, uint64_t max_output);
 
 }  // namespace chainmail
