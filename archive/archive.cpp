@@ -128,7 +128,7 @@ Result<std::unique_ptr<Archive>> Archive::Open(const ArchiveOptions& options) {
   // temp_store=MEMORY: each submission's SAVEPOINT journals the pages it touches; in a
   // file that was a pwrite per page per message, in memory it is a copy.
   if (Status s = (*db)->Exec("PRAGMA wal_autocheckpoint=16384; PRAGMA journal_size_limit=67108864; "
-                             "PRAGMA temp_store=MEMORY");
+                             "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536");
       !s.ok())
     return s;
   auto writer = std::make_unique<GroupCommitWriter>(std::move(*db));

@@ -11,6 +11,11 @@ namespace {
 constexpr size_t kMaxBatchSubmissions = 4096;
 constexpr uint64_t kMaxBatchBytes = 64ull << 20;
 
+uint64_t MonotonicUs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
 uint64_t NowUs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::system_clock::now().time_since_epoch()).count());
@@ -146,6 +151,8 @@ void GroupCommitWriter::CommitBatch(std::vector<std::unique_ptr<Submission>>& ba
   std::vector<Result<std::vector<AppendedLeaf>>> results;
   Status batch_status;
   std::map<LogName, LogState> logs;  // heads and trees read inside this transaction only
+  const uint64_t start_us = MonotonicUs();
+  uint64_t commit_start_us = 0;
   {
     Transaction tx(*db_, Transaction::Kind::kImmediate);
     batch_status = tx.status();
@@ -167,8 +174,10 @@ void GroupCommitWriter::CommitBatch(std::vector<std::unique_ptr<Submission>>& ba
       }
       results.push_back(std::move(r));
     }
+    commit_start_us = MonotonicUs();
     if (batch_status.ok()) batch_status = tx.Commit();
   }
+  RecordTimes(start_us, commit_start_us);
   // Only now are the new leaves committed: remember the trees, tell the observer.
   if (batch_status.ok()) {
     for (auto& [log, state] : logs) {
@@ -185,6 +194,18 @@ void GroupCommitWriter::CommitBatch(std::vector<std::unique_ptr<Submission>>& ba
     else
       batch[i]->done.set_value(std::move(results[i]));
   }
+}
+
+void GroupCommitWriter::RecordTimes(uint64_t start_us, uint64_t commit_start_us) {
+  const uint64_t end_us = MonotonicUs();
+  int pages = 0, misses = 0, high = 0;
+  sqlite3_db_status(db_->handle(), SQLITE_DBSTATUS_CACHE_WRITE, &pages, &high, 1);
+  sqlite3_db_status(db_->handle(), SQLITE_DBSTATUS_CACHE_MISS, &misses, &high, 1);
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.apply_us += commit_start_us - start_us;
+  stats_.commit_us += end_us - commit_start_us;
+  stats_.pages_written += static_cast<uint64_t>(pages);
+  stats_.cache_misses += static_cast<uint64_t>(misses);
 }
 
 }  // namespace chainmail

@@ -68,6 +68,10 @@ struct WriterStats {
   uint64_t batches = 0;
   uint64_t appends = 0;
   uint64_t max_batch = 0;
+  uint64_t apply_us = 0;       // writing the batches' rows, inside the transaction
+  uint64_t commit_us = 0;      // COMMIT: the WAL write and its fsync
+  uint64_t pages_written = 0;  // database pages written to the WAL
+  uint64_t cache_misses = 0;   // pages read from the file system (not in SQLite's cache)
 };
 
 class GroupCommitWriter {
@@ -92,6 +96,7 @@ class GroupCommitWriter {
   void Run();
   void CommitBatch(std::vector<std::unique_ptr<Submission>>& batch);
   Result<std::vector<AppendedLeaf>> ApplySubmission(Submission& s, std::map<LogName, LogState>& logs);
+  void RecordTimes(uint64_t start_us, uint64_t commit_start_us);
   Result<LogState*> State(std::map<LogName, LogState>& logs, LogName log);
 
   std::unique_ptr<Database> db_;      // used only by the writer thread

@@ -255,13 +255,14 @@ class Daemon(Server):
         hwm = kib_field(st, "VmHWM")
         rc = self.procs.stop(self.proc, grace=90.0)
         routine = ("STARTTLS uses the self-signed", "archive ", "SMTP listening", "ready",
-                   "received SIGTERM", "stopped cleanly")
+                   "received SIGTERM", "stopped cleanly", "writer: ")
         with open(self.log, "rb") as f:
             lines = f.read().decode("utf-8", "replace").splitlines()
         odd = [l for l in lines
                if not any(l.startswith("chainmaild: " + r) for r in routine)]
         clean = any(l.startswith("chainmaild: stopped cleanly") for l in lines)
-        return hwm, rc, clean, odd
+        writer = [l[len("chainmaild: "):] for l in lines if l.startswith("chainmaild: writer: ")]
+        return hwm, rc, clean, odd, writer
 
 
 # ---------------------------------------------------------------- the load generator
@@ -414,8 +415,10 @@ class Bench:
             res["keep"] = True
 
     def stop_daemon(self, d, res):
-        hwm, rc, clean, odd = d.stop()
+        hwm, rc, clean, odd, writer = d.stop()
         res["peak_rss_kib"] = hwm
+        for l in writer:  # group commit: how many messages each fsync covered, and where time went
+            print(f"  chainmaild {l}")
         if odd:
             print("  chainmaild said:")
             for l in odd[:10]:
