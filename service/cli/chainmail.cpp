@@ -4,6 +4,7 @@
 //   chainmail import FILE...    archive .eml files and mbox files
 //   chainmail key show          the two verifier keys (messages, audit) auditors pin
 //   chainmail export --out F    an evidence bundle (docs/bundle.md)
+//   chainmail token ...         REST API tokens: create, list, revoke
 // Every command takes --data DIR, --config FILE and --set key=value.
 #include <csignal>
 #include <iostream>
@@ -20,7 +21,9 @@ int Usage() {
                "  import FILE...    archive .eml and mbox files\n"
                "  key show          the verifier keys auditors pin (one per log)\n"
                "  export --out FILE.tar [--audit] [--messages all|ID,...] [--from T] [--to T]\n"
-               "         [--known-checkpoint FILE]...   an evidence bundle (docs/bundle.md)\n";
+               "         [--known-checkpoint FILE]...   an evidence bundle (docs/bundle.md)\n"
+               "  token create --role admin|officer|auditor --name NAME [--expires DAYS]\n"
+               "  token list | token revoke ID   REST API tokens (the secret is printed once)\n";
   return 2;
 }
 
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
   if (command == "import") return chainmail::ImportCommand(*config, args);
   if (command == "key") return chainmail::KeyCommand(*config, args);
   if (command == "export") return chainmail::ExportCommand(*config, args);
+  if (command == "token") return chainmail::TokenCommand(*config, args);
   if (command == "help" || command == "--help") return Usage(), 0;
   std::cerr << "chainmail: unknown command '" << command << "'\n";
   return Usage();

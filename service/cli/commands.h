@@ -15,5 +15,6 @@ int ShowCommand(const Config& config, const std::vector<std::string>& args);
 int ImportCommand(const Config& config, const std::vector<std::string>& args);
 int KeyCommand(const Config& config, const std::vector<std::string>& args);
 int ExportCommand(const Config& config, const std::vector<std::string>& args);
+int TokenCommand(const Config& config, const std::vector<std::string>& args);
 
 }  // namespace chainmail

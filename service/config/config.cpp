@@ -131,8 +131,18 @@ Result<Config> Config::Load(const std::string& file, const std::vector<std::stri
   if (c.tls_cert.empty() != c.tls_key.empty())
     return Status::InvalidArgument("smtp.tls_cert and smtp.tls_key must be set together");
   c.http_listen = v["http.listen"];
+  c.http_tls_cert = v["http.tls_cert"];
+  c.http_tls_key = v["http.tls_key"];
+  if (c.http_tls_cert.empty() != c.http_tls_key.empty())
+    return Status::InvalidArgument("http.tls_cert and http.tls_key must be set together");
   Status checks[] = {
       ParseBool(v, "smtp.require_tls", c.require_tls),
+      ParseBool(v, "http.tls", c.http_tls),
+      ParseUint<uint64_t>(v, "http.max_body_bytes", 1024, 1ull << 30, c.http_max_body_bytes),
+      ParseUint<uint32_t>(v, "http.max_connections", 1, 10000, c.http_max_connections),
+      ParseUint<uint32_t>(v, "http.timeout_s", 1, 3600, c.http_timeout_s),
+      ParseUint<uint32_t>(v, "http.query_timeout_ms", 10, 600000, c.http_query_timeout_ms),
+      ParseUint<uint32_t>(v, "http.auth_failures_per_minute", 1, 1000000, c.http_auth_failures_per_minute),
       ParseUint<uint64_t>(v, "smtp.max_message_bytes", 1024, 1ull << 40, c.max_message_bytes),
       ParseUint<uint32_t>(v, "smtp.max_recipients", 1, 100000, c.max_recipients),
       ParseUint<uint32_t>(v, "smtp.max_connections", 1, 10000, c.max_connections),

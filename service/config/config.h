@@ -32,6 +32,13 @@ struct Config {
   uint32_t command_timeout_s = 0;
   uint32_t shutdown_drain_s = 0;
   std::string http_listen;
+  bool http_tls = false;
+  std::string http_tls_cert, http_tls_key;
+  uint64_t http_max_body_bytes = 0;
+  uint32_t http_max_connections = 0;
+  uint32_t http_timeout_s = 0;
+  uint32_t http_query_timeout_ms = 0;
+  uint32_t http_auth_failures_per_minute = 0;
   int zstd_level = 0;
   uint64_t min_free_mb = 0;
   uint64_t spool_memory_kb = 0;

@@ -11,7 +11,11 @@
 #include "audit/decided_ingest.h"
 #include "audit/service_events.h"
 #include "service/config/archive_options.h"
+#include "service/api/api.h"
+#include "service/api/api_context.h"
+#include "service/http/http_server.h"
 #include "service/net/cidr_list.h"
+#include "service/net/listen_address.h"
 #include "service/net/self_signed_cert.h"
 #include "service/net/smtp_server.h"
 #include "service/net/tls_server_context.h"
@@ -35,6 +39,33 @@ Result<std::shared_ptr<TlsServerContext>> LoadTls(const Config& c, const std::st
   return TlsServerContext::FromPemFiles(cert, key);
 }
 
+Result<HttpServerOptions> HttpOptionsFrom(const Config& c, const std::string& hostname) {
+  HttpServerOptions o;
+  o.listen = c.http_listen;
+  o.tls = c.http_tls;
+  o.max_body_bytes = c.http_max_body_bytes;
+  o.max_connections = c.http_max_connections;
+  o.timeout = std::chrono::seconds(c.http_timeout_s);
+  if (!o.tls) return o;
+  o.cert_file = c.http_tls_cert;
+  o.key_file = c.http_tls_key;
+  if (o.cert_file.empty()) {
+    o.cert_file = c.data_dir + "/tls/cert.pem";
+    o.key_file = c.data_dir + "/tls/key.pem";
+    mkdir(c.data_dir.c_str(), 0700);
+    mkdir((c.data_dir + "/tls").c_str(), 0700);
+    if (Status s = EnsureSelfSignedCertificate(o.cert_file, o.key_file, hostname); !s.ok()) return s;
+  }
+  return o;
+}
+
+ApiLimits ApiLimitsFrom(const Config& c) {
+  ApiLimits l;
+  l.query_time = std::chrono::milliseconds(c.http_query_timeout_ms);
+  l.auth_failures_per_window = c.http_auth_failures_per_minute;
+  return l;
+}
+
 }  // namespace
 
 void BlockTerminationSignals() {
@@ -48,6 +79,21 @@ void BlockTerminationSignals() {
 
 int RunDaemon(const Config& config) {
   const std::string hostname = config.smtp_hostname.empty() ? LocalHostName() : config.smtp_hostname;
+  auto http_options = HttpOptionsFrom(config, hostname);
+  if (!http_options.ok()) {
+    Say("REST TLS: " + http_options.status().message());
+    return 1;
+  }
+  auto http_address = ParseListenAddress(config.http_listen);
+  if (!http_address.ok()) {
+    Say("http.listen: " + http_address.status().message());
+    return 2;
+  }
+  if (!http_options->tls && !http_address->host().isLoopback()) {
+    Say("http.listen = " + config.http_listen + " is not a loopback address: the REST API is served there only "
+        "over HTTPS (set http.tls = on)");
+    return 2;
+  }
   auto options = ArchiveOptionsFrom(config, SigningKeyUse::kCreate);
   if (!options.ok()) {
     Say(options.status().message());
@@ -91,10 +137,22 @@ int RunDaemon(const Config& config) {
     Say("cannot start SMTP on " + config.smtp_listen + ": " + s.message());
     return 1;
   }
+  ApiContext api_context(**archive, ApiLimitsFrom(config));
+  Api api(api_context);
+  HttpServer http(*http_options, api);
+  if (Status s = http.Start(); !s.ok()) {
+    Say("cannot start the REST API on " + config.http_listen + ": " + s.message());
+    server.Stop(std::chrono::seconds(0));
+    RecordServiceStop(**archive, "REST listener failed");
+    (*archive)->Close();
+    return 1;
+  }
   Say("archive " + config.data_dir + " (origin " + (*archive)->identity().base_origin + "); checkpoints signed with " +
       config.signing_key + " (chainmail key show prints the verifier keys)");
   Say("SMTP listening on " + config.smtp_listen + " port " + std::to_string(server.port()) +
       "; accepting from " + config.smtp_allowed_networks);
+  Say(std::string("REST API on ") + (http_options->tls ? "https://" : "http://") + config.http_listen + " port " +
+      std::to_string(http.port()) + " (docs: /api/v1/openapi.yaml)");
   Say("ready");
 
   sigset_t set;
@@ -104,7 +162,9 @@ int RunDaemon(const Config& config) {
   int sig = 0;
   sigwait(&set, &sig);
   Say(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", draining sessions");
+  http.Stop();
   server.Stop(std::chrono::seconds(config.shutdown_drain_s));
+  api.FlushDenials(true);
   if (Status s = RecordServiceStop(**archive, sig == SIGTERM ? "SIGTERM" : "SIGINT"); !s.ok())
     Say("cannot record service.stop in the audit log: " + s.message());
   (*archive)->Close();

@@ -1,0 +1,153 @@
+#include "service/api/api.h"
+
+#include <chrono>
+#include <iostream>
+
+#include "archive/format/payload_tags.h"
+#include "archive/format/record_id.h"
+#include "audit/audit_log.h"
+#include "service/api/problem.h"
+#include "service/api/route.h"
+
+namespace chainmail {
+namespace {
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+ApiError Unauthorized(std::string detail) {
+  return {401, "unauthorized", "Authentication required", std::move(detail), "",
+          {{"WWW-Authenticate", "Bearer realm=\"chainmail\""}}};
+}
+
+std::string_view BearerSecret(const ApiRequest& request) {
+  std::string_view h = request.Header("authorization");
+  constexpr std::string_view kScheme = "Bearer ";
+  if (h.size() <= kScheme.size()) return {};
+  for (size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(h[i])) != std::tolower(static_cast<unsigned char>(kScheme[i])))
+      return {};
+  h.remove_prefix(kScheme.size());
+  while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
+  while (!h.empty() && h.back() == ' ') h.remove_suffix(1);
+  return h;
+}
+
+}  // namespace
+
+std::string_view ApiRequest::Header(std::string_view lower_name) const {
+  auto it = headers.find(std::string(lower_name));
+  return it == headers.end() ? std::string_view() : std::string_view(it->second);
+}
+
+Api::Api(ApiContext& ctx) : ctx_(ctx) {
+  flusher_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!wake_.wait_for(lock, std::chrono::seconds(5), [&] { return stopping_; })) {
+      lock.unlock();
+      FlushDenials(false);
+      lock.lock();
+    }
+  });
+}
+
+Api::~Api() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  flusher_.join();
+  FlushDenials(true);
+}
+
+void Api::FlushDenials(bool all) {
+  for (const DenialSummary& s : ctx_.denials().Drain(NowUs(), all)) {
+    AuditEvent e;
+    e.type = auditevent::kAuthDenied;
+    e.payload.actor = s.actors.size() == 1 ? *s.actors.begin() : "anonymous";
+    e.payload.auth_method = "token";
+    e.payload.source_address = s.source;
+    e.payload.outcome = "denied";
+    e.payload.detail = s.DetailJson();
+    if (auto r = AuditLog(ctx_.archive()).Record(std::move(e)); !r.ok())
+      std::cerr << "chainmaild: REST: cannot record auth.denied for " << s.source << ": " << r.status().message()
+                << std::endl;
+  }
+}
+
+ApiResponse Api::Handle(const ApiRequest& request) {
+  const std::string request_id = RecordId::Generate().ToString();
+  std::string route;
+  ApiResponse response;
+  try {
+    Checked<ApiResponse> out = Dispatch(request, request_id, &route);
+    response = out.ok() ? std::move(*out) : ProblemResponse(out.error(), request_id);
+  } catch (const std::exception& e) {
+    std::cerr << "chainmaild: REST " << request_id << " " << request.method << " " << route << ": " << e.what()
+              << std::endl;
+    response = ProblemResponse(InternalProblem(), request_id);
+  } catch (...) {
+    response = ProblemResponse(InternalProblem(), request_id);
+  }
+  response.Header("X-Request-Id", request_id);
+  response.Header("Cache-Control", "no-store");
+  response.Header("X-Content-Type-Options", "nosniff");
+  return response;
+}
+
+Checked<ApiResponse> Api::Dispatch(const ApiRequest& request, const std::string& request_id, std::string* route) {
+  RouteMatch m = MatchRoute(request.method, request.path);
+  if (!m.route) {
+    if (m.allowed_methods.empty()) return NotFoundProblem("no such resource: " + request.path);
+    std::string allow;
+    for (std::string_view a : m.allowed_methods) allow += (allow.empty() ? "" : ", ") + std::string(a);
+    return ApiError{405, "method-not-allowed", "Method not allowed",
+                    request.method + " is not allowed here; use " + allow, "", {{"Allow", allow}}};
+  }
+  *route = std::string(m.route->pattern);
+  Call call{request, std::move(m.path), std::nullopt, request_id};
+  if (!m.route->roles.Public()) {
+    const int64_t now = NowUs();
+    const std::string& source = request.client_address;
+    if (int wait = ctx_.denials().RetryAfterSeconds(source, now); wait > 0)
+      return ApiError{429, "too-many-failures", "Too many failed attempts",
+                      "too many failed authentications from " + source + "; try again later", "",
+                      {{"Retry-After", std::to_string(wait)}}};
+    const std::string_view secret = BearerSecret(request);
+    if (secret.empty()) {
+      ctx_.denials().Deny(source, "no token", "", now);
+      return Unauthorized("this route needs 'Authorization: Bearer <token>'");
+    }
+    Result<ApiToken> token = Status::Unavailable("");
+    {
+      auto reader = ctx_.readers().Acquire();
+      if (!reader.ok()) return UnavailableProblem("the archive is busy; try again");
+      token = TokenForSecret(**reader, secret);
+    }
+    if (!token.ok()) {
+      if (token.status().code() != Status::Code::kNotFound) return ProblemFromStatus(token.status());
+      ctx_.denials().Deny(source, "invalid token", "", now);
+      return Unauthorized("the token is not valid");
+    }
+    const std::string_view unusable = token->Unusable(now);
+    if (!unusable.empty()) {
+      ctx_.denials().Deny(source, std::string(unusable) + " token", token->name + " [" + token->id + "]", now);
+      return Unauthorized("the token is " + std::string(unusable));
+    }
+    call.token = std::move(*token);
+    if (!m.route->roles.Allows(call.token->role)) {
+      ctx_.denials().Deny(source,
+                          "role " + std::string(RoleName(call.token->role)) + " on " + request.method + " " + *route,
+                          call.Actor(), now);
+      return ForbiddenProblem("role " + std::string(RoleName(call.token->role)) + " may not " + request.method +
+                              " " + std::string(m.route->pattern));
+    }
+    ctx_.MarkUsed(*call.token, now);
+  }
+  return m.route->handler(ctx_, call);
+}
+
+}  // namespace chainmail

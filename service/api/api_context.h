@@ -1,0 +1,49 @@
+// ApiContext: what the REST handlers work with — the archive (writes and audit events go
+// through its single writer), a pool of read connections, the limits, the denial tracker.
+// One per server; shared by every request thread. Handlers own no state of their own:
+// anything long-lived (export and verification jobs, metrics) hangs off this.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "archive/archive.h"
+#include "archive/reader_pool.h"
+#include "audit/api_tokens.h"
+#include "service/api/denial_tracker.h"
+
+namespace chainmail {
+
+struct ApiLimits {
+  uint32_t max_page = 500;                            // `limit` upper bound
+  uint32_t default_page = 50;
+  std::chrono::milliseconds query_time{2000};          // a search running longer is cut off (503)
+  uint32_t auth_failures_per_window = 10;              // then 429 until the window ends
+  int64_t auth_window_us = 60'000'000;
+};
+
+class ApiContext {
+ public:
+  ApiContext(Archive& archive, ApiLimits limits);
+
+  Archive& archive() { return archive_; }
+  ReaderPool& readers() { return readers_; }
+  const ApiLimits& limits() const { return limits_; }
+  DenialTracker& denials() { return denials_; }
+  const std::string& data_dir() const { return archive_.options().data_dir; }
+  // A short write outside the writer's batches (a token's last use); serialised here.
+  void MarkUsed(const ApiToken& token, int64_t now_us);
+
+ private:
+  Archive& archive_;
+  ApiLimits limits_;
+  ReaderPool readers_;
+  DenialTracker denials_;
+  std::mutex touch_mu_;
+  std::unique_ptr<Database> touch_db_;  // guarded by touch_mu_; opened on first use
+};
+
+}  // namespace chainmail

@@ -1,0 +1,69 @@
+#include "service/api/json_writer.h"
+
+#include "archive/format/json_text.h"
+#include "archive/format/rfc3339.h"
+
+namespace chainmail {
+
+void JsonWriter::Next() {
+  if (!first_) text_ += ',';
+  first_ = false;
+}
+
+void JsonWriter::Name(std::string_view name) {
+  Next();
+  text_ += JsonQuote(name);
+  text_ += ':';
+}
+
+JsonWriter& JsonWriter::Str(std::string_view name, std::string_view value) {
+  Name(name);
+  text_ += JsonQuote(value);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(std::string_view name, int64_t value) {
+  Name(name);
+  text_ += std::to_string(value);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Bool(std::string_view name, bool value) {
+  Name(name);
+  text_ += value ? "true" : "false";
+  return *this;
+}
+
+JsonWriter& JsonWriter::Null(std::string_view name) {
+  Name(name);
+  text_ += "null";
+  return *this;
+}
+
+JsonWriter& JsonWriter::Raw(std::string_view name, std::string_view json) {
+  Name(name);
+  text_ += json;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Time(std::string_view name, int64_t unix_us) {
+  return Str(name, FormatRfc3339(unix_us));
+}
+
+JsonWriter& JsonWriter::OptTime(std::string_view name, const std::optional<int64_t>& unix_us) {
+  return unix_us ? Time(name, *unix_us) : Null(name);
+}
+
+JsonWriter& JsonWriter::Str(std::string_view value) {
+  Next();
+  text_ += JsonQuote(value);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Raw(std::string_view json) {
+  Next();
+  text_ += json;
+  return *this;
+}
+
+}  // namespace chainmail

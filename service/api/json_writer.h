@@ -1,0 +1,42 @@
+// JsonWriter: builds JSON text for responses, member by member, always valid (strings
+// are escaped and repaired to UTF-8 by JsonQuote). Nesting by appending raw JSON built by
+// another writer. Plain value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace chainmail {
+
+class JsonWriter {
+ public:
+  // An object ({...}) or an array ([...]).
+  static JsonWriter Object() { return JsonWriter('{', '}'); }
+  static JsonWriter Array() { return JsonWriter('[', ']'); }
+
+  // Object members.
+  JsonWriter& Str(std::string_view name, std::string_view value);
+  JsonWriter& Int(std::string_view name, int64_t value);
+  JsonWriter& Bool(std::string_view name, bool value);
+  JsonWriter& Null(std::string_view name);
+  JsonWriter& Raw(std::string_view name, std::string_view json);  // already JSON
+  JsonWriter& Time(std::string_view name, int64_t unix_us);         // RFC 3339 string
+  JsonWriter& OptTime(std::string_view name, const std::optional<int64_t>& unix_us);
+  // Array elements.
+  JsonWriter& Str(std::string_view value);
+  JsonWriter& Raw(std::string_view json);
+
+  std::string Done() const { return text_ + close_; }
+
+ private:
+  JsonWriter(char open, char close) : text_(1, open), close_(close) {}
+  void Name(std::string_view name);
+  void Next();
+  std::string text_;
+  char close_;
+  bool first_ = true;
+};
+
+}  // namespace chainmail
