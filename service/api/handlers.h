@@ -15,4 +15,12 @@ Checked<ApiResponse> ListTokens(ApiContext& ctx, const Call& call);
 Checked<ApiResponse> CreateToken(ApiContext& ctx, const Call& call);
 Checked<ApiResponse> RevokeToken(ApiContext& ctx, const Call& call);
 
+// message_handlers.cpp
+
+// audit_handlers.cpp
+
+// job_handlers.cpp
+
+// system_handlers.cpp
+
 }  // namespace chainmail::handlers

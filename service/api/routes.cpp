@@ -15,6 +15,14 @@ const std::vector<Route>& Routes() {
       {"GET", "/api/v1/tokens", kAdminOnly, ListTokens},
       {"POST", "/api/v1/tokens", kAdminOnly, CreateToken},
       {"DELETE", "/api/v1/tokens/{id}", kAdminOnly, RevokeToken},
+
+      // -- messages (officer; auditor sees envelope-level fields only) --
+
+      // -- audit log, checkpoints, proofs --
+
+      // -- export and verification jobs --
+
+      // -- health and metrics (public, no content) --
   };
   return kRoutes;
 }

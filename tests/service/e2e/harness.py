@@ -57,6 +57,7 @@ class Daemon:
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="chainmail-e2e-")
         self.proc = None
         self.port = None
+        self.http_port = None  # the REST API's port (http.listen=127.0.0.1:0)
         self.log = []  # every stderr line of every run, for diagnostics
         self._log_lock = threading.Lock()
         self._ready = threading.Event()
@@ -74,6 +75,7 @@ class Daemon:
         sets = {
             "data.dir": self.data_dir,
             "smtp.listen": "127.0.0.1:0",
+            "http.listen": "127.0.0.1:0",
             "smtp.hostname": "chainmail.test",
             "archive.min_free_mb": "0",
         }
@@ -106,6 +108,7 @@ class Daemon:
 
     def _read_stderr(self, proc):
         port_re = re.compile(r"SMTP listening on \S+ port (\d+)")
+        http_re = re.compile(r"REST API on (\S+) port (\d+)")
         for raw in iter(proc.stderr.readline, b""):
             line = raw.decode("utf-8", "replace").rstrip("\n")
             with self._log_lock:
@@ -113,10 +116,49 @@ class Daemon:
             m = port_re.search(line)
             if m:
                 self.port = int(m.group(1))
+            m = http_re.search(line)
+            if m:
+                self.http_port = int(m.group(2))
+                self.http_scheme = "https" if m.group(1).startswith("https") else "http"
             if line.strip() == "chainmaild: ready":
                 self._ready.set()
         proc.stderr.close()
         self._ready.set()  # exited: wake start() so it can report
+
+    def token(self, role, name=None, expires=None):
+        """A new API token of `role` made with `chainmail token create`; returns the secret."""
+        args = ["token", "create", "--role", role, "--name", name or f"e2e {role}"]
+        if expires is not None:
+            args += ["--expires", str(expires)]
+        r = cli(self.data_dir, *args)
+        if r.returncode != 0:
+            raise DaemonError(f"chainmail token create failed: {r.stderr.decode()}")
+        return r.stdout.decode().strip().splitlines()[-1]
+
+    def rest(self, method, path, token=None, body=None, headers=None, timeout=IO_TIMEOUT_S):
+        """One REST request over a fresh connection: (status, headers dict lower-case, body bytes).
+        `body` may be bytes, str or a JSON-able value (sent as application/json)."""
+        import http.client
+        import json as _json
+        hdrs = dict(headers or {})
+        if token is not None:
+            hdrs["Authorization"] = f"Bearer {token}"
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = _json.dumps(body)
+            hdrs.setdefault("Content-Type", "application/json")
+        if getattr(self, "http_scheme", "http") == "https":
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            conn = http.client.HTTPSConnection("127.0.0.1", self.http_port, timeout=timeout, context=ctx)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=hdrs)
+            resp = conn.getresponse()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+        finally:
+            conn.close()
 
     def log_text(self):
         with self._log_lock:
