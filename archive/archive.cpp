@@ -1,6 +1,5 @@
 #include "archive/archive.h"
 
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -18,17 +17,6 @@
 
 namespace chainmail {
 namespace {
-
-std::string RandomBytes(size_t n) {
-  std::string out(n, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n));
-  return out;
-}
-
-uint64_t NowUs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch()).count());
-}
 
 Status MakeDir(const std::string& path) {
   std::error_code ec;
@@ -83,7 +71,7 @@ Result<Identity> ReadIdentity(Database& db) {
   return Identity{base, base + "/messages", base + "/audit"};
 }
 
-Result<Identity> EnsureIdentity(Database& db, const std::string& origin_name) {
+Result<Identity> EnsureIdentity(Database& db, const std::string& origin_name, RecordMint& mint) {
   Transaction tx(db, Transaction::Kind::kImmediate);
   if (!tx.status().ok()) return tx.status();
   std::string base;
@@ -94,7 +82,7 @@ Result<Identity> EnsureIdentity(Database& db, const std::string& origin_name) {
   }
   if (base.empty()) {
     // Stored once, never derived again: renaming the host later changes nothing.
-    base = (origin_name.empty() ? LocalHostName() : origin_name) + "/chainmail-" + ToHex(RandomBytes(4));
+    base = (origin_name.empty() ? LocalHostName() : origin_name) + "/chainmail-" + ToHex(mint.RandomBytes(4));
     Statement put = db.Prepare("INSERT INTO deployment(key, value) VALUES ('base_origin', ?)");
     if (Status s = put.Bind(1, base).Run(); !s.ok()) return s;
     for (auto [id, name] : {std::pair{LogName::kMessages, "messages"}, std::pair{LogName::kAudit, "audit"}}) {
@@ -115,7 +103,8 @@ Result<std::unique_ptr<Archive>> Archive::Open(const ArchiveOptions& options) {
   auto db = Database::Open(DatabasePath(options.data_dir), Database::Mode::kReadWrite);
   if (!db.ok()) return db.status();
   if (Status s = ApplyMigrations(**db); !s.ok()) return s;
-  auto identity = EnsureIdentity(**db, options.origin_name);
+  if (!options.mint) return Status::InvalidArgument("archive options without a record mint");
+  auto identity = EnsureIdentity(**db, options.origin_name, *options.mint);
   if (!identity.ok()) return identity.status();
   for (LogName log : {LogName::kMessages, LogName::kAudit})
     if (auto added = BackfillTree(**db, log); !added.ok()) return added.status();
@@ -131,7 +120,7 @@ Result<std::unique_ptr<Archive>> Archive::Open(const ArchiveOptions& options) {
                              "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536");
       !s.ok())
     return s;
-  auto writer = std::make_unique<GroupCommitWriter>(std::move(*db));
+  auto writer = std::make_unique<GroupCommitWriter>(std::move(*db), options.mint);
   if (*checkpointer) {
     Checkpointer* c = checkpointer->get();
     writer->SetCommitObserver([c](LogName log, uint64_t size, const Hash32& root) { c->OnCommit(log, size, root); });
@@ -185,7 +174,7 @@ Result<RecordId> Archive::CommitWith(std::unique_ptr<MessageSpool> spool_base, M
 
   const HeaderMetadata headers = ScanHeaders(spool->prefix(), spool->size() <= spool->prefix().size());
   MessagePayload payload = std::move(envelope);
-  payload.received_time_us = NowUs();
+  payload.received_time_us = mint().NowUs();
   payload.raw_sha256 = spool->sha256();
   payload.raw_length = spool->size();
   payload.codec = Codec::kZstd;
@@ -194,12 +183,12 @@ Result<RecordId> Archive::CommitWith(std::unique_ptr<MessageSpool> spool_base, M
   auto compressed = compressors_.Compress(spool->body(), spool_dir_, options_.spool_memory_bytes);
   if (!compressed.ok()) return compressed.status();
 
-  const RecordId id = RecordId::Generate();
+  const RecordId id = mint().NewRecordId();
   AppendRequest request;
   request.log = LogName::kMessages;
   request.type = RecordType::kMessage;
   request.record_id = id;
-  request.salt = RandomBytes(kSaltSize);
+  request.salt = mint().RandomBytes(kSaltSize);
   request.payload = payload.Encode();
   request.weight_bytes = (*compressed)->size();
   const TempBuffer& body = **compressed;

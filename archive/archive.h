@@ -16,6 +16,7 @@
 #include "archive/compressor_pool.h"
 #include "archive/group_commit_writer.h"
 #include "archive/ingest.h"
+#include "archive/record_mint.h"
 
 namespace chainmail {
 
@@ -30,6 +31,9 @@ struct ArchiveOptions {
   NoteSigner checkpoint_signer;
   std::chrono::milliseconds checkpoint_interval{1000};
   uint32_t checkpoint_keep_days = 7;
+  // Times, record ids, salts and the base origin's id (record_mint.h). Never null; only a
+  // test that rebuilds an archive byte for byte sets another.
+  std::shared_ptr<RecordMint> mint = SystemMint();
 };
 
 struct Identity {
@@ -61,6 +65,9 @@ class Archive : public MessageIngest {
 
   const Identity& identity() const { return identity_; }
   const ArchiveOptions& options() const { return options_; }
+  // Where records committed through this archive get their times, ids and salts; audit
+  // requests built for it take theirs here too (AuditAppendRequest).
+  RecordMint& mint() const { return *options_.mint; }
   WriterStats writer_stats() const { return writer_->stats(); }
   // Commits what is queued and stops the writer; later commits fail with kUnavailable.
   void Close();
@@ -80,8 +87,9 @@ class Archive : public MessageIngest {
   std::unique_ptr<GroupCommitWriter> writer_;
 };
 
-// Creates the deployment identity when absent (first start) and returns it.
-Result<Identity> EnsureIdentity(Database& db, const std::string& origin_name);
+// Creates the deployment identity when absent (first start), its random id drawn from
+// `mint`, and returns it.
+Result<Identity> EnsureIdentity(Database& db, const std::string& origin_name, RecordMint& mint = *SystemMint());
 // The identity of an existing archive; NotFound before the first start.
 Result<Identity> ReadIdentity(Database& db);
 

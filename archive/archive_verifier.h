@@ -7,7 +7,8 @@
 // the checker the audit layer supplies. Finally orphan rows and reference counts.
 //
 // Works in short read transactions over seq blocks, in parallel (one read-only
-// connection per worker), so it is safe while the daemon ingests. Not itself thread-safe.
+// connection per worker; the calling thread checks trees and checkpoints meanwhile), so
+// it is safe while the daemon ingests. Not itself thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -43,11 +43,15 @@ Result<BlobInfo> BlobStore::Info(Database& db, const Hash32& sha256) {
 
 Status BlobStore::ReadRaw(Database& db, const Hash32& sha256,
                           const std::function<Status(std::string_view)>& sink) {
-  auto info = Info(db, sha256);
+  return BlobReader().Read(db, sha256, sink);
+}
+
+Status BlobReader::Read(Database& db, const Hash32& sha256, const std::function<Status(std::string_view)>& sink) {
+  auto info = BlobStore::Info(db, sha256);
   if (!info.ok()) return info.status();
   if (info->codec != static_cast<int>(Codec::kZstd))
     return Status::Corruption("blob " + ToHex(sha256) + ": unknown codec");
-  BoundedZstdDecoder decoder(info->raw_length);
+  decoder_.Reset(info->raw_length);
   uint64_t stored = 0;
   int64_t expected_idx = 0;
   // One chunk at a time, each in its own statement step, so memory stays at one chunk.
@@ -58,7 +62,7 @@ Status BlobStore::ReadRaw(Database& db, const Hash32& sha256,
       return Status::Corruption("blob " + ToHex(sha256) + ": chunk " + std::to_string(expected_idx - 1) + " missing");
     std::string_view data = st.Blob(1);
     stored += data.size();
-    Status s = decoder.Feed(data, sink);
+    Status s = decoder_.Feed(data, sink);
     if (s.code() == Status::Code::kCorruption) return Status::Corruption("blob " + ToHex(sha256) + ": " + s.message());
     if (!s.ok()) return s;
   }
@@ -68,8 +72,8 @@ Status BlobStore::ReadRaw(Database& db, const Hash32& sha256,
                               std::to_string(info->chunk_count) + " chunks present");
   if (stored != info->stored_length)
     return Status::Corruption("blob " + ToHex(sha256) + ": stored length differs");
-  if (Status s = decoder.Finish(); !s.ok()) return Status::Corruption("blob " + ToHex(sha256) + ": " + s.message());
-  if (decoder.produced() != info->raw_length)
+  if (Status s = decoder_.Finish(); !s.ok()) return Status::Corruption("blob " + ToHex(sha256) + ": " + s.message());
+  if (decoder_.produced() != info->raw_length)
     return Status::Corruption("blob " + ToHex(sha256) + ": decompressed length differs");
   return Status::Ok();
 }

@@ -13,6 +13,7 @@
 
 #include "archive/database.h"
 #include "archive/format/bytes.h"
+#include "archive/format/zstd_bounded.h"
 #include "archive/temp_buffer.h"
 
 namespace chainmail {
@@ -35,8 +36,19 @@ class BlobStore {
   static Result<BlobInfo> Info(Database& db, const Hash32& sha256);
   // Streams the decompressed bytes to sink in order. Decompression is bounded: output
   // beyond the recorded raw length, a missing chunk, or a bad frame is Corruption.
+  // (A BlobReader of its own, for a single read.)
   static Status ReadRaw(Database& db, const Hash32& sha256,
                         const std::function<Status(std::string_view)>& sink);
+};
+
+// Reads blobs as BlobStore::ReadRaw does, through one zstd decoder kept from blob to blob,
+// so that a reader of many blobs (verify) allocates nothing per blob. One thread at a time.
+class BlobReader {
+ public:
+  Status Read(Database& db, const Hash32& sha256, const std::function<Status(std::string_view)>& sink);
+
+ private:
+  BoundedZstdDecoder decoder_{0};
 };
 
 }  // namespace chainmail

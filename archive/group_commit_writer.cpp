@@ -16,14 +16,18 @@ uint64_t MonotonicUs() {
       std::chrono::steady_clock::now().time_since_epoch()).count());
 }
 
-uint64_t NowUs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch()).count());
+// Counts `value` in the bucket of the first bound it does not exceed (the last: none).
+template <size_t N>
+void Observe(std::array<uint64_t, N + 1>& buckets, const std::array<uint64_t, N>& bounds, uint64_t value) {
+  size_t i = 0;
+  while (i < N && value > bounds[i]) ++i;
+  ++buckets[i];
 }
 
 }  // namespace
 
-GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db) : db_(std::move(db)) {
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, std::shared_ptr<RecordMint> mint)
+    : db_(std::move(db)), mint_(std::move(mint)) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -73,6 +77,7 @@ void GroupCommitWriter::Run() {
       ++stats_.batches;
       stats_.appends += batch.size();
       stats_.max_batch = std::max<uint64_t>(stats_.max_batch, batch.size());
+      Observe(stats_.batch_size_buckets, kBatchSizeBounds, batch.size());
     }
     CommitBatch(batch);
   }
@@ -116,7 +121,7 @@ Result<std::vector<AppendedLeaf>> GroupCommitWriter::ApplySubmission(Submission&
     leaf.log_id = log_ids_[r.log];
     leaf.seq = h.size;
     leaf.prev_leaf_hash = h.last_leaf_hash;
-    leaf.commit_time_us = std::max(NowUs(), h.last_commit_time_us);
+    leaf.commit_time_us = std::max(mint_->NowUs(), h.last_commit_time_us);
     leaf.record_id = r.record_id.bytes();
     leaf.payload_commit = PayloadCommitment(r.type, r.salt, r.payload);
     const Bytes encoded = leaf.Encode();
@@ -204,6 +209,7 @@ void GroupCommitWriter::RecordTimes(uint64_t start_us, uint64_t commit_start_us)
   std::lock_guard<std::mutex> lock(mu_);
   stats_.apply_us += commit_start_us - start_us;
   stats_.commit_us += end_us - commit_start_us;
+  Observe(stats_.commit_time_buckets, kCommitTimeBoundsUs, end_us - start_us);
   stats_.pages_written += static_cast<uint64_t>(pages);
   stats_.cache_misses += static_cast<uint64_t>(misses);
 }

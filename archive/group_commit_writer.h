@@ -9,6 +9,7 @@
 // back alone and does not fail the rest of its batch. Thread-safe.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -26,6 +27,7 @@
 #include "archive/format/merkle_compact_range.h"
 #include "archive/format/record_id.h"
 #include "archive/log_head.h"
+#include "archive/record_mint.h"
 
 namespace chainmail {
 
@@ -64,6 +66,11 @@ struct LogState {
 // the new size and root (only ever over committed leaves). Must be quick.
 using CommitObserver = std::function<void(LogName log, uint64_t size, const Hash32& root)>;
 
+// Histogram bounds of WriterStats (inclusive upper bounds; a last bucket takes the rest).
+inline constexpr std::array<uint64_t, 11> kBatchSizeBounds = {1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096};
+inline constexpr std::array<uint64_t, 14> kCommitTimeBoundsUs = {
+    250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 10000000};
+
 struct WriterStats {
   uint64_t batches = 0;
   uint64_t appends = 0;
@@ -72,12 +79,19 @@ struct WriterStats {
   uint64_t commit_us = 0;      // COMMIT: the WAL write and its fsync
   uint64_t pages_written = 0;  // database pages written to the WAL
   uint64_t cache_misses = 0;   // pages read from the file system (not in SQLite's cache)
+  // Per commit: how many submissions it took (their sum is `appends`, their count
+  // `batches`) and how long its transaction took, BEGIN IMMEDIATE to durable COMMIT
+  // (their sum is apply_us + commit_us). Bucket i counts values <= bound i and above
+  // bound i-1; the last bucket counts values above every bound.
+  std::array<uint64_t, kBatchSizeBounds.size() + 1> batch_size_buckets{};
+  std::array<uint64_t, kCommitTimeBoundsUs.size() + 1> commit_time_buckets{};
 };
 
 class GroupCommitWriter {
  public:
-  // Takes ownership of the write connection and starts the writer thread.
-  explicit GroupCommitWriter(std::unique_ptr<Database> db);
+  // Takes ownership of the write connection and starts the writer thread. Leaf commit
+  // times come from `mint`'s clock (record_mint.h).
+  GroupCommitWriter(std::unique_ptr<Database> db, std::shared_ptr<RecordMint> mint);
   ~GroupCommitWriter();  // Stop()
 
   // Appends `requests` atomically, in order; blocks until committed and synced.
@@ -100,6 +114,7 @@ class GroupCommitWriter {
   Result<LogState*> State(std::map<LogName, LogState>& logs, LogName log);
 
   std::unique_ptr<Database> db_;      // used only by the writer thread
+  const std::shared_ptr<RecordMint> mint_;
   std::map<LogName, Hash32> log_ids_; // writer thread only
   // The trees as of the last commit; reused when the head read in the next transaction
   // shows nobody else appended. Writer thread only.

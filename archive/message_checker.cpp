@@ -12,28 +12,40 @@
 namespace chainmail {
 namespace {
 
+// What one verifier worker keeps from message to message (the workers are threads), so
+// that checking a message allocates nothing: the blob decoder and the header prefix.
+struct WorkerScratch {
+  BlobReader blobs;
+  std::string prefix;  // the first kHeaderScanLimit bytes of the current message
+};
+
 struct RawDigest {
   Hash32 sha{};
   uint64_t length = 0;
   uint32_t content_flags = 0;
-  std::string prefix;
+  std::string_view prefix;  // in the worker's scratch; valid until its next message
 };
 
 Result<RawDigest> DigestBlob(Database& db, const Hash32& sha) {
+  thread_local WorkerScratch scratch;
+  std::string& prefix = scratch.prefix;
+  prefix.clear();
+  prefix.reserve(kHeaderScanLimit);
   RawDigest d;
   Sha256 h;
   ContentFlagScanner flags;
-  Status s = BlobStore::ReadRaw(db, sha, [&](std::string_view piece) {
+  Status s = scratch.blobs.Read(db, sha, [&](std::string_view piece) {
     h.Update(piece);
     flags.Update(piece);
-    if (d.prefix.size() < kHeaderScanLimit)
-      d.prefix.append(piece.substr(0, std::min(piece.size(), kHeaderScanLimit - d.prefix.size())));
+    if (prefix.size() < kHeaderScanLimit)
+      prefix.append(piece.substr(0, std::min(piece.size(), kHeaderScanLimit - prefix.size())));
     d.length += piece.size();
     return Status::Ok();
   });
   if (!s.ok()) return s;
   d.sha = h.Finish();
   d.content_flags = flags.Finish();
+  d.prefix = prefix;
   return d;
 }
 

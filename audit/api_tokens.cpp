@@ -10,6 +10,7 @@
 #include "archive/format/rfc3339.h"
 #include "archive/format/sha256.h"
 #include "archive/format/utf8.h"
+#include "audit/audit_log.h"
 
 namespace chainmail {
 namespace {
@@ -62,23 +63,6 @@ ApiToken TokenFromRow(Statement& st) {
 
 constexpr const char* kSelect =
     "SELECT id, name, role, created_us, created_by, expires_us, revoked_us, last_used_us FROM api_tokens ";
-
-// Commits `event` with `write` running inside the same submission, after the event's own
-// index rows.
-Status CommitWithEvent(Archive& archive, AuditEvent event, std::function<Status(Database&)> write) {
-  AppendRequest request = AuditAppendRequest(std::move(event));
-  auto index = std::move(request.write_content);
-  request.write_content = [index = std::move(index), write = std::move(write)](Database& db,
-                                                                             const AppendedLeaf& leaf) {
-    if (index)
-      if (Status s = index(db, leaf); !s.ok()) return s;
-    return write(db);
-  };
-  std::vector<AppendRequest> requests;
-  requests.push_back(std::move(request));
-  auto appended = archive.Append(std::move(requests));
-  return appended.ok() ? Status::Ok() : appended.status();
-}
 
 }  // namespace
 
@@ -133,7 +117,7 @@ Result<IssuedToken> CreateApiToken(Archive& archive, AuditEvent by, Role role, s
   by.payload.detail = "{\"token\":" + JsonQuote(t.id) + ",\"role\":" + JsonQuote(RoleName(role)) + "}";
   if (by.payload.outcome.empty()) by.payload.outcome = "ok";
   const Hash32 hash = SecretHash(issued.secret);
-  Status s = CommitWithEvent(archive, std::move(by), [&t, hash](Database& db) {
+  auto s = AuditLog(archive).RecordWith(std::move(by), [&t, hash](Database& db) {
     Statement ins = db.Prepare(
         "INSERT INTO api_tokens(id, secret_hash, name, role, created_us, created_by, expires_us) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -142,7 +126,7 @@ Result<IssuedToken> CreateApiToken(Archive& archive, AuditEvent by, Role role, s
     if (t.expires_us) ins.Bind(7, *t.expires_us);
     return ins.Run();
   });
-  if (!s.ok()) return s;
+  if (!s.ok()) return s.status();
   return issued;
 }
 
@@ -162,14 +146,14 @@ Result<ApiToken> RevokeApiToken(Archive& archive, AuditEvent by, const std::stri
   by.payload.after = after.Json();
   by.payload.detail = "{\"token\":" + JsonQuote(id) + "}";
   if (by.payload.outcome.empty()) by.payload.outcome = "ok";
-  Status s = CommitWithEvent(archive, std::move(by), [&after](Database& db) {
+  auto s = AuditLog(archive).RecordWith(std::move(by), [&after](Database& db) {
     Statement up = db.Prepare("UPDATE api_tokens SET revoked_us = ? WHERE id = ? AND revoked_us IS NULL");
     if (Status s = up.Bind(1, *after.revoked_us).Bind(2, after.id).Run(); !s.ok()) return s;
     if (sqlite3_changes(db.handle()) != 1)
       return Status::InvalidArgument("token " + after.id + " is already revoked");
     return Status::Ok();
   });
-  if (!s.ok()) return s;
+  if (!s.ok()) return s.status();
   return after;
 }
 

@@ -1,21 +1,13 @@
 #include "audit/audit_event.h"
 
-#include <openssl/rand.h>
 #include <pwd.h>
 #include <unistd.h>
-
-#include <chrono>
 
 #include "archive/format/leaf.h"
 #include "archive/format/utf8.h"
 
 namespace chainmail {
 namespace {
-
-uint64_t NowUs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch()).count());
-}
 
 std::string LocalUserName() {
   struct passwd pw {};
@@ -104,15 +96,14 @@ Result<AuditIndexRow> ReadAuditIndexRow(Database& db, const RecordId& id) {
   return row;
 }
 
-AppendRequest AuditAppendRequest(AuditEvent event) {
+AppendRequest AuditAppendRequest(AuditEvent event, RecordMint& mint) {
   AppendRequest r;
   r.log = LogName::kAudit;
   r.type = RecordType::kAuditEvent;
   r.subtype = event.type;
-  r.record_id = RecordId::Generate();
-  r.salt.assign(kSaltSize, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(r.salt.data()), static_cast<int>(r.salt.size()));
-  event.payload.event_time_us = NowUs();
+  r.record_id = mint.NewRecordId();
+  r.salt = mint.RandomBytes(kSaltSize);
+  event.payload.event_time_us = mint.NowUs();
   auto shared = std::make_shared<AuditEvent>(std::move(event));
   r.finalize = [shared](AppendRequest& self, const std::vector<AppendedLeaf>& earlier) -> Status {
     AuditPayload payload = shared->payload;

@@ -10,6 +10,7 @@
 
 #include "archive/format/audit_payload.h"
 #include "archive/group_commit_writer.h"
+#include "archive/record_mint.h"
 
 namespace chainmail {
 
@@ -27,8 +28,10 @@ AuditEvent SystemEvent(uint16_t type, std::string outcome, std::string detail_js
 // The actor fields for a command run on the host: actor = the local user's name.
 AuditEvent LocalUserEvent(uint16_t type, std::string outcome, std::string detail_json);
 
-// A writer request for `event`. The event time is set when the request is built.
-AppendRequest AuditAppendRequest(AuditEvent event);
+// A writer request for `event`. Its record id, salt and event time come from `mint` when
+// the request is built: pass the archive's (Archive::mint()) so that an archive built with
+// a fixed mint is reproducible; the default is the system's.
+AppendRequest AuditAppendRequest(AuditEvent event, RecordMint& mint = *SystemMint());
 
 // The audit_events index row, as derived from a payload (the writer stores it; verify
 // derives it again and compares).

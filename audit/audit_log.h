@@ -3,6 +3,8 @@
 // and synced — the rule "audited before served" is built on that. Thread-safe.
 #pragma once
 
+#include <functional>
+
 #include "archive/archive.h"
 #include "audit/audit_event.h"
 
@@ -15,6 +17,11 @@ class AuditLog {
   Result<RecordId> Record(AuditEvent event);
   // Commits `event` naming the leaf `target` (e.g. a message being read).
   Result<RecordId> RecordAbout(AuditEvent event, const TargetRef& target);
+  // Commits `event` and `change` in one transaction, for a row change that must never
+  // exist without its event nor the event without it (tokens, labels). `change` runs on
+  // the writer's Database after the event's own index rows; when it fails, neither is
+  // committed and its Status is returned. An empty `change` is Record().
+  Result<RecordId> RecordWith(AuditEvent event, std::function<Status(Database&)> change);
 
  private:
   Archive& archive_;

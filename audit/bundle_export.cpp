@@ -202,7 +202,7 @@ Result<ExportResult> ExportBundle(Archive& archive, const ExportRequest& r, cons
     e.type = log == LogName::kMessages ? auditevent::kMessageExport : auditevent::kAuditExport;
     e.payload.outcome = "ok";
     e.payload.detail = detail + ",\"range\":" + RangeJson(*range, selected) + "}";
-    events.push_back(AuditAppendRequest(std::move(e)));
+    events.push_back(AuditAppendRequest(std::move(e), archive.mint()));
   }
   auto appended = archive.Append(std::move(events));
   if (!appended.ok()) {

@@ -39,7 +39,8 @@ Result<PreviousRun> ReadPreviousRun(const std::string& data_dir) {
 
 }  // namespace
 
-Status RecordServiceStart(Archive& archive, const std::string& effective_config, const std::string& version) {
+Status RecordServiceStart(Archive& archive, const std::string& effective_config, const std::string& version,
+                          const std::vector<std::string>& benchmark_only_flags) {
   auto previous = ReadPreviousRun(archive.options().data_dir);
   if (!previous.ok()) return previous.status();
   AuditLog log(archive);
@@ -50,7 +51,10 @@ Status RecordServiceStart(Archive& archive, const std::string& effective_config,
     change.payload.after = effective_config;
     if (auto r = log.Record(std::move(change)); !r.ok()) return r.status();
   }
-  std::string detail = "{\"config_sha256\":" + JsonQuote(ToHex(Sha256::Of(effective_config))) +
+  std::string flags;
+  for (const std::string& f : benchmark_only_flags) flags += (flags.empty() ? "" : ",") + JsonQuote(f);
+  std::string detail = std::string("{") + (flags.empty() ? "" : "\"benchmark_only_flags\":[" + flags + "],") +
+                       "\"config_sha256\":" + JsonQuote(ToHex(Sha256::Of(effective_config))) +
                        ",\"previous_run\":" +
                        JsonQuote(!previous->any ? "none" : previous->stopped_cleanly ? "clean" : "unclean") +
                        ",\"version\":" + JsonQuote(version) + "}";

@@ -5,13 +5,17 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "archive/archive.h"
 
 namespace chainmail {
 
 // `effective_config` is the canonical "key = value\n" text of every key, sorted.
-Status RecordServiceStart(Archive& archive, const std::string& effective_config, const std::string& version);
+// `benchmark_only_flags` (e.g. "--without-checkpoints"), when any, are listed in the
+// event's detail, so that an archive run with them shows it in its audit trail.
+Status RecordServiceStart(Archive& archive, const std::string& effective_config, const std::string& version,
+                          const std::vector<std::string>& benchmark_only_flags = {});
 Status RecordServiceStop(Archive& archive, const std::string& reason);
 
 }  // namespace chainmail

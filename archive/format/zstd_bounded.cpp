@@ -5,6 +5,13 @@ namespace chainmail {
 BoundedZstdDecoder::BoundedZstdDecoder(uint64_t max_output)
     : dctx_(ZSTD_createDCtx(), ZSTD_freeDCtx), max_output_(max_output) {}
 
+void BoundedZstdDecoder::Reset(uint64_t max_output) {
+  if (dctx_) ZSTD_DCtx_reset(dctx_.get(), ZSTD_reset_session_only);
+  max_output_ = max_output;
+  produced_ = 0;
+  hint_ = 1;
+}
+
 Status BoundedZstdDecoder::Feed(std::string_view compressed, const Sink& sink) {
   if (!dctx_) return Status::IoError("zstd: out of memory");
   if (buffer_.empty()) buffer_.resize(ZSTD_DStreamOutSize());

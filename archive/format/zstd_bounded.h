@@ -24,6 +24,10 @@ class BoundedZstdDecoder {
   using Sink = std::function<Status(std::string_view)>;
   explicit BoundedZstdDecoder(uint64_t max_output);
 
+  // Starts a new frame with a new bound, keeping the decoder's context and buffer: a
+  // reader of many frames (verify) allocates nothing per frame.
+  void Reset(uint64_t max_output);
+
   // Decodes `compressed` completely (draining the decoder whenever its output buffer
   // fills). Corruption for invalid zstd or output beyond max_output; a sink error is
   // passed through.

@@ -22,6 +22,13 @@ ApiError Unauthorized(std::string detail) {
           {{"WWW-Authenticate", "Bearer realm=\"chainmail\""}}};
 }
 
+// The headers every response carries.
+void AddCommonHeaders(ApiResponse& response, const std::string& request_id) {
+  response.Header("X-Request-Id", request_id);
+  response.Header("Cache-Control", "no-store");
+  response.Header("X-Content-Type-Options", "nosniff");
+}
+
 std::string_view BearerSecret(const ApiRequest& request) {
   std::string_view h = request.Header("authorization");
   constexpr std::string_view kScheme = "Bearer ";
@@ -80,25 +87,32 @@ void Api::FlushDenials(bool all) {
 
 ApiResponse Api::Handle(const ApiRequest& request) {
   const std::string request_id = RecordId::Generate().ToString();
-  std::string route;
+  const Route* route = nullptr;
   ApiResponse response;
   try {
     Checked<ApiResponse> out = Dispatch(request, request_id, &route);
     response = out.ok() ? std::move(*out) : ProblemResponse(out.error(), request_id);
   } catch (const std::exception& e) {
-    std::cerr << "chainmaild: REST " << request_id << " " << request.method << " " << route << ": " << e.what()
-              << std::endl;
+    std::cerr << "chainmaild: REST " << request_id << " " << request.method << " "
+              << (route ? route->pattern : std::string_view(request.path)) << ": " << e.what() << std::endl;
     response = ProblemResponse(InternalProblem(), request_id);
   } catch (...) {
     response = ProblemResponse(InternalProblem(), request_id);
   }
-  response.Header("X-Request-Id", request_id);
-  response.Header("Cache-Control", "no-store");
-  response.Header("X-Content-Type-Options", "nosniff");
+  AddCommonHeaders(response, request_id);
+  ctx_.metrics().CountRequest(route, request.method, response.status);
   return response;
 }
 
-Checked<ApiResponse> Api::Dispatch(const ApiRequest& request, const std::string& request_id, std::string* route) {
+ApiResponse Api::Refuse(const ApiError& problem, std::string_view method) {
+  const std::string request_id = RecordId::Generate().ToString();
+  ApiResponse response = ProblemResponse(problem, request_id);
+  AddCommonHeaders(response, request_id);
+  ctx_.metrics().CountRequest(nullptr, method, response.status);
+  return response;
+}
+
+Checked<ApiResponse> Api::Dispatch(const ApiRequest& request, const std::string& request_id, const Route** route) {
   RouteMatch m = MatchRoute(request.method, request.path);
   if (!m.route) {
     if (m.allowed_methods.empty()) return NotFoundProblem("no such resource: " + request.path);
@@ -107,7 +121,7 @@ Checked<ApiResponse> Api::Dispatch(const ApiRequest& request, const std::string&
     return ApiError{405, "method-not-allowed", "Method not allowed",
                     request.method + " is not allowed here; use " + allow, "", {{"Allow", allow}}};
   }
-  *route = std::string(m.route->pattern);
+  *route = m.route;
   Call call{request, std::move(m.path), std::nullopt, request_id};
   if (!m.route->roles.Public()) {
     const int64_t now = NowUs();
@@ -140,7 +154,8 @@ Checked<ApiResponse> Api::Dispatch(const ApiRequest& request, const std::string&
     call.token = std::move(*token);
     if (!m.route->roles.Allows(call.token->role)) {
       ctx_.denials().Deny(source,
-                          "role " + std::string(RoleName(call.token->role)) + " on " + request.method + " " + *route,
+                          "role " + std::string(RoleName(call.token->role)) + " on " + request.method + " " +
+                              std::string(m.route->pattern),
                           call.Actor(), now);
       return ForbiddenProblem("role " + std::string(RoleName(call.token->role)) + " may not " + request.method +
                               " " + std::string(m.route->pattern));

@@ -13,6 +13,7 @@
 
 #include "service/api/api_context.h"
 #include "service/api/api_types.h"
+#include "service/api/route.h"
 
 namespace chainmail {
 
@@ -23,12 +24,17 @@ class Api {
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
+  // Also counts the response in ctx.metrics() by route and status.
   ApiResponse Handle(const ApiRequest& request);
+  // A problem the HTTP layer answers itself, before any route (a malformed request, a
+  // body too large, a slow client...): the same headers and a fresh request id like any
+  // API response, and counted in the metrics as unmatched.
+  ApiResponse Refuse(const ApiError& problem, std::string_view method);
   // Records every finished window's denials now (also runs every few seconds).
   void FlushDenials(bool all);
 
  private:
-  Checked<ApiResponse> Dispatch(const ApiRequest& request, const std::string& request_id, std::string* route);
+  Checked<ApiResponse> Dispatch(const ApiRequest& request, const std::string& request_id, const Route** route);
   ApiContext& ctx_;
   std::mutex mu_;
   std::condition_variable wake_;

@@ -14,6 +14,9 @@
 #include "archive/reader_pool.h"
 #include "audit/api_tokens.h"
 #include "service/api/denial_tracker.h"
+#include "service/api/health.h"
+#include "service/api/jobs.h"
+#include "service/api/metrics.h"
 
 namespace chainmail {
 
@@ -23,6 +26,7 @@ struct ApiLimits {
   std::chrono::milliseconds query_time{2000};          // a search running longer is cut off (503)
   uint32_t auth_failures_per_window = 10;              // then 429 until the window ends
   int64_t auth_window_us = 60'000'000;
+  HealthOptions health;                                // /healthz thresholds
 };
 
 class ApiContext {
@@ -33,6 +37,10 @@ class ApiContext {
   ReaderPool& readers() { return readers_; }
   const ApiLimits& limits() const { return limits_; }
   DenialTracker& denials() { return denials_; }
+  Metrics& metrics() { return metrics_; }
+  HealthMonitor& health() { return health_; }
+  // Export and verification jobs (jobs.h): in memory, one worker, forgotten at restart.
+  JobRunner& jobs() { return *jobs_; }
   const std::string& data_dir() const { return archive_.options().data_dir; }
   // A short write outside the writer's batches (a token's last use); serialised here.
   void MarkUsed(const ApiToken& token, int64_t now_us);
@@ -42,8 +50,12 @@ class ApiContext {
   ApiLimits limits_;
   ReaderPool readers_;
   DenialTracker denials_;
+  Metrics metrics_;
+  HealthMonitor health_;
   std::mutex touch_mu_;
   std::unique_ptr<Database> touch_db_;  // guarded by touch_mu_; opened on first use
+  // Last, so it is destroyed first: its running job may use everything above.
+  std::unique_ptr<JobRunner> jobs_;
 };
 
 }  // namespace chainmail

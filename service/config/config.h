@@ -36,9 +36,11 @@ struct Config {
   std::string http_tls_cert, http_tls_key;
   uint64_t http_max_body_bytes = 0;
   uint32_t http_max_connections = 0;
+  uint32_t http_max_connections_per_ip = 0;
   uint32_t http_timeout_s = 0;
   uint32_t http_query_timeout_ms = 0;
   uint32_t http_auth_failures_per_minute = 0;
+  uint32_t health_max_message_age_s = 0;
   int zstd_level = 0;
   uint64_t min_free_mb = 0;
   uint64_t spool_memory_kb = 0;

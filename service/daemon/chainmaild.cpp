@@ -1,5 +1,6 @@
 // chainmaild: the chainmail daemon. Usage: chainmaild [--config FILE] [--set key=value]...
-//                                             [--print-config]
+//                                             [--print-config] [--without-checkpoints]
+// --without-checkpoints is for benchmarks only (see BenchmarkSwitches in daemon.h).
 #include <iostream>
 #include <string>
 #include <vector>
@@ -11,7 +12,8 @@
 namespace {
 
 int Usage() {
-  std::cerr << "usage: chainmaild [--config FILE] [--set key=value]... [--print-config]\n";
+  std::cerr << "usage: chainmaild [--config FILE] [--set key=value]... [--print-config]\n"
+               "       --without-checkpoints  benchmark only: sign no checkpoints (recorded in the audit log)\n";
   return 2;
 }
 
@@ -21,11 +23,13 @@ int main(int argc, char** argv) {
   std::string config_file;
   std::vector<std::string> overrides;
   bool print = false;
+  chainmail::BenchmarkSwitches bench;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--config" && i + 1 < argc) config_file = argv[++i];
     else if (a == "--set" && i + 1 < argc) overrides.push_back(argv[++i]);
     else if (a == "--print-config") print = true;
+    else if (a == "--without-checkpoints") bench.without_checkpoints = true;
     else if (a == "--help" || a == "-h") return Usage(), 0;
     else return Usage();
   }
@@ -39,5 +43,5 @@ int main(int argc, char** argv) {
     return 0;
   }
   chainmail::BlockTerminationSignals();
-  return chainmail::RunDaemon(*config);
+  return chainmail::RunDaemon(*config, bench);
 }

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <vector>
 
 #include "archive/archive.h"
 #include "audit/decided_ingest.h"
@@ -45,6 +46,7 @@ Result<HttpServerOptions> HttpOptionsFrom(const Config& c, const std::string& ho
   o.tls = c.http_tls;
   o.max_body_bytes = c.http_max_body_bytes;
   o.max_connections = c.http_max_connections;
+  o.max_connections_per_ip = c.http_max_connections_per_ip;
   o.timeout = std::chrono::seconds(c.http_timeout_s);
   if (!o.tls) return o;
   o.cert_file = c.http_tls_cert;
@@ -63,6 +65,7 @@ ApiLimits ApiLimitsFrom(const Config& c) {
   ApiLimits l;
   l.query_time = std::chrono::milliseconds(c.http_query_timeout_ms);
   l.auth_failures_per_window = c.http_auth_failures_per_minute;
+  l.health.max_message_age = std::chrono::seconds(c.health_max_message_age_s);
   return l;
 }
 
@@ -77,7 +80,7 @@ void BlockTerminationSignals() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-int RunDaemon(const Config& config) {
+int RunDaemon(const Config& config, const BenchmarkSwitches& bench) {
   const std::string hostname = config.smtp_hostname.empty() ? LocalHostName() : config.smtp_hostname;
   auto http_options = HttpOptionsFrom(config, hostname);
   if (!http_options.ok()) {
@@ -98,6 +101,13 @@ int RunDaemon(const Config& config) {
   if (!options.ok()) {
     Say(options.status().message());
     return 1;
+  }
+  std::vector<std::string> bench_flags;
+  if (bench.without_checkpoints) {
+    options->checkpoint_signer = nullptr;
+    bench_flags.push_back("--without-checkpoints");
+    Say("WARNING: --without-checkpoints (benchmark only): NO checkpoints will be signed for what this run "
+        "archives until chainmaild restarts without it; recorded in the audit log's service.start event");
   }
   auto archive = Archive::Open(*options);
   if (!archive.ok()) {
@@ -127,7 +137,7 @@ int RunDaemon(const Config& config) {
   so.session.journal_recipients.insert(config.journal_recipients.begin(), config.journal_recipients.end());
   so.session.require_tls = config.require_tls;
   so.tls = *tls;
-  if (Status s = RecordServiceStart(**archive, config.EffectiveText(), CHAINMAIL_VERSION); !s.ok()) {
+  if (Status s = RecordServiceStart(**archive, config.EffectiveText(), CHAINMAIL_VERSION, bench_flags); !s.ok()) {
     Say("cannot record service.start in the audit log: " + s.message());
     return 1;
   }
@@ -138,6 +148,7 @@ int RunDaemon(const Config& config) {
     return 1;
   }
   ApiContext api_context(**archive, ApiLimitsFrom(config));
+  api_context.metrics().WatchSmtp(&server.counters());
   Api api(api_context);
   HttpServer http(*http_options, api);
   if (Status s = http.Start(); !s.ok()) {
@@ -147,8 +158,10 @@ int RunDaemon(const Config& config) {
     (*archive)->Close();
     return 1;
   }
-  Say("archive " + config.data_dir + " (origin " + (*archive)->identity().base_origin + "); checkpoints signed with " +
-      config.signing_key + " (chainmail key show prints the verifier keys)");
+  Say("archive " + config.data_dir + " (origin " + (*archive)->identity().base_origin + "); " +
+      (bench.without_checkpoints ? "checkpoints NOT signed (--without-checkpoints)"
+                                 : "checkpoints signed with " + config.signing_key +
+                                       " (chainmail key show prints the verifier keys)"));
   Say("SMTP listening on " + config.smtp_listen + " port " + std::to_string(server.port()) +
       "; accepting from " + config.smtp_allowed_networks);
   Say(std::string("REST API on ") + (http_options->tls ? "https://" : "http://") + config.http_listen + " port " +

@@ -1,114 +1,60 @@
 #include "service/http/http_server.h"
 
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetSSL.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-#include <Poco/URI.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
+#include <Poco/Net/TCPServerParams.h>
+#include <Poco/ThreadPool.h>
 
 #include <algorithm>
-#include <istream>
 #include <mutex>
-#include <ostream>
 
-#include "archive/format/record_id.h"
-#include "service/api/problem.h"
+#include "service/http/http_connection.h"
 #include "service/net/listen_address.h"
 
 namespace chainmail {
 namespace {
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
+// Connections waiting for a thread; beyond this Poco closes new ones without a word.
+constexpr int kMaxQueued = 32;
+constexpr int kListenBacklog = 128;
+constexpr int kThreadIdleSeconds = 60;
+constexpr int kMaxKeepAliveRequests = 1000;
+constexpr std::chrono::seconds kIoSlack{2};
+
+// Threads beyond max_connections, so that a client over the limit still gets a thread
+// and hears 503 instead of waiting silently in Poco's queue.
+int PoolThreads(uint32_t max_connections) {
+  return static_cast<int>(max_connections + std::max<uint32_t>(8, max_connections / 4));
 }
 
-void Send(Poco::Net::HTTPServerResponse& resp, const ApiResponse& out) {
-  resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(out.status));
-  resp.setContentType(out.content_type);
-  for (const auto& [name, value] : out.headers) resp.add(name, value);
-  if (out.stream) {
-    resp.setChunkedTransferEncoding(true);
-    std::ostream& os = resp.send();
-    out.stream([&os](std::string_view piece) {
-      os.write(piece.data(), static_cast<std::streamsize>(piece.size()));
-      return os.good() ? Status::Ok() : Status::IoError("the client went away");
-    });
-    return;
-  }
-  resp.setContentLength64(static_cast<Poco::Int64>(out.body.size()));
-  std::ostream& os = resp.send();
-  os.write(out.body.data(), static_cast<std::streamsize>(out.body.size()));
-}
-
-ApiResponse TooLarge(uint64_t limit) {
-  return ProblemResponse({413, "body-too-large", "Request body too large",
-                          "the body is larger than " + std::to_string(limit) + " bytes", "", {}},
-                         RecordId::Generate().ToString());
-}
-
-class RequestHandler : public Poco::Net::HTTPRequestHandler {
+class HttpConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
  public:
-  RequestHandler(Api& api, uint64_t max_body) : api_(api), max_body_(max_body) {}
-
-  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
-    ApiRequest r;
-    r.method = req.getMethod();
-    r.client_address = req.clientAddress().host().toString();
-    r.tls = req.secure();
-    try {
-      Poco::URI uri(req.getURI());
-      r.path = uri.getPath();
-      for (const auto& [k, v] : uri.getQueryParameters()) r.query.emplace_back(k, v);
-    } catch (const Poco::Exception&) {
-      resp.setKeepAlive(false);
-      Send(resp, ProblemResponse(BadParameter("", "the request target is not a valid URI"),
-                                 RecordId::Generate().ToString()));
-      return;
-    }
-    for (const auto& [k, v] : req) r.headers.emplace(Lower(k), v);
-    if (req.hasContentLength() && req.getContentLength64() > static_cast<Poco::Int64>(max_body_)) {
-      resp.setKeepAlive(false);  // the body stays unread
-      Send(resp, TooLarge(max_body_));
-      return;
-    }
-    std::istream& in = req.stream();
-    char buf[16384];
-    while (in) {
-      in.read(buf, sizeof(buf));
-      r.body.append(buf, static_cast<size_t>(in.gcount()));
-      if (r.body.size() > max_body_) {
-        resp.setKeepAlive(false);
-        Send(resp, TooLarge(max_body_));
-        return;
-      }
-    }
-    Send(resp, api_.Handle(r));
+  explicit HttpConnectionFactory(HttpServerState& state) : state_(state) {}
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+    return new HttpConnection(socket, state_);
   }
 
  private:
-  Api& api_;
-  uint64_t max_body_;
+  HttpServerState& state_;
 };
 
-class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  HandlerFactory(Api& api, uint64_t max_body) : api_(api), max_body_(max_body) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-    return new RequestHandler(api_, max_body_);
-  }
-
- private:
-  Api& api_;
-  uint64_t max_body_;
-};
+Poco::Net::Context::Ptr ServerContext(const HttpServerOptions& o) {
+  static std::once_flag ssl_once;
+  std::call_once(ssl_once, [] { Poco::Net::initializeSSL(); });
+  Poco::Net::Context::Ptr context = new Poco::Net::Context(
+      Poco::Net::Context::TLS_SERVER_USE, o.key_file, o.cert_file, "", Poco::Net::Context::VERIFY_NONE, 9, false,
+      "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:!aNULL:!eNULL:!MD5:!RC4");
+  context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+                            Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+  context->preferServerCiphers();
+  return context;
+}
 
 }  // namespace
 
@@ -117,6 +63,7 @@ HttpServer::HttpServer(HttpServerOptions options, Api& api) : options_(std::move
 HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
+  if (state_) return Status::InvalidArgument("the REST server was already started");
   try {
     auto parsed = ParseListenAddress(options_.listen);
     if (!parsed.ok()) return parsed.status();
@@ -127,41 +74,44 @@ Status HttpServer::Start() {
                                      "(set http.tls = on)");
     Poco::Net::ServerSocket socket;
     if (options_.tls) {
-      static std::once_flag ssl_once;
-      std::call_once(ssl_once, [] { Poco::Net::initializeSSL(); });
-      Poco::Net::Context::Ptr context = new Poco::Net::Context(
-          Poco::Net::Context::TLS_SERVER_USE, options_.key_file, options_.cert_file, "",
-          Poco::Net::Context::VERIFY_NONE, 9, false,
-          "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:!aNULL:!eNULL:!MD5:!RC4");
-      context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
-                                Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
-      context->preferServerCiphers();
-      socket = Poco::Net::SecureServerSocket(address, 128, context);
+      socket = Poco::Net::SecureServerSocket(address, kListenBacklog, ServerContext(options_));
     } else {
-      socket = Poco::Net::ServerSocket(address, 128);
+      socket = Poco::Net::ServerSocket(address, kListenBacklog);
     }
     port_ = socket.address().port();
-    auto params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(static_cast<int>(options_.max_connections));
-    params->setMaxQueued(static_cast<int>(options_.max_connections));
-    params->setTimeout(Poco::Timespan(static_cast<long>(options_.timeout.count()), 0));
+    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+    // Each read and write: a little longer than the watchdog's request deadline, so that a
+    // slow request is always ended by the watchdog (408) and a read that fails before it
+    // means a broken request, not a slow one.
+    params->setTimeout(Poco::Timespan(static_cast<long>((options_.timeout + kIoSlack).count()), 0));
     params->setKeepAlive(true);
-    params->setMaxKeepAliveRequests(1000);
+    params->setMaxKeepAliveRequests(kMaxKeepAliveRequests);
     params->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(options_.timeout.count()), 0));
-    params->setServerName("chainmail");
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(api_, options_.max_body_bytes), socket, params);
-    server_->start();
+    state_ = std::make_unique<HttpServerState>(options_, api_, params);
+
+    const int threads = PoolThreads(options_.max_connections);
+    pool_ = std::make_unique<Poco::ThreadPool>("http", 2, threads, kThreadIdleSeconds);
+    Poco::Net::TCPServerParams::Ptr tcp_params = new Poco::Net::TCPServerParams;
+    tcp_params->setMaxThreads(threads);
+    tcp_params->setMaxQueued(kMaxQueued);
+    tcp_params->setThreadIdleTime(Poco::Timespan(kThreadIdleSeconds, 0));
+    tcp_ = std::make_unique<Poco::Net::TCPServer>(new HttpConnectionFactory(*state_), *pool_, socket, tcp_params);
+    tcp_->start();
     return Status::Ok();
   } catch (const Poco::Exception& e) {
+    tcp_.reset();
     return Status::IoError(e.displayText());
   }
 }
 
 void HttpServer::Stop() {
-  if (server_) {
-    server_->stopAll(false);
-    server_.reset();
-  }
+  if (!tcp_) return;
+  tcp_->stop();  // no new connections; those queued without a thread are dropped
+  state_->watchdog.BeginStop();
+  if (!state_->watchdog.WaitUntilEmpty(std::chrono::steady_clock::now() + options_.drain))
+    state_->watchdog.ShutdownAll();
+  pool_->joinAll();
+  tcp_.reset();
 }
 
 }  // namespace chainmail

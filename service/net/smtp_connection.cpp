@@ -44,8 +44,14 @@ void BlockSigpipeOnThisThread() {
 // "354" (DATA accepted) means the client may be sending a message.
 class RunningScope {
  public:
-  explicit RunningScope(SmtpServerState& state) : state_(state) { state_.Enter(); }
-  ~RunningScope() { state_.Leave(); }
+  explicit RunningScope(SmtpServerState& state) : state_(state) {
+    state_.Enter();
+    state_.counters.SessionOpened();
+  }
+  ~RunningScope() {
+    state_.counters.SessionClosed();
+    state_.Leave();
+  }
 
  private:
   SmtpServerState& state_;
@@ -54,10 +60,11 @@ class RunningScope {
 }  // namespace
 
 SmtpServerState::SmtpServerState(const SmtpServerOptions& options, MessageIngest& ingest,
-                                 std::unique_ptr<WakeEvent> draining,
+                                 SmtpCounters& counters, std::unique_ptr<WakeEvent> draining,
                                  std::unique_ptr<WakeEvent> closing)
     : options(options),
       ingest(ingest),
+      counters(counters),
       limiter(options.max_connections, options.max_connections_per_ip),
       draining(std::move(draining)),
       closing(std::move(closing)),
@@ -111,6 +118,7 @@ void SmtpConnection::Serve() {
     Log(Poco::Message::PRIO_NOTICE, "refused: over the connection limits");
     std::string reply = SmtpSession::TooManyConnectionsReply(options.session.hostname);
     if (connection.Write(reply, options.command_timeout, state_.closing->fd()).ok()) {
+      state_.counters.CountReplies(reply);
       connection.Close(kCloseLinger, state_.closing->fd());
     }
     return;
@@ -181,8 +189,12 @@ void SmtpConnection::Converse(Connection& connection, SmtpSession& session, bool
 
 bool SmtpConnection::Flush(Connection& connection, const std::string& output) {
   Status written = connection.Write(output, state_.options.command_timeout, state_.closing->fd());
-  if (!written.ok()) Log(Poco::Message::PRIO_INFORMATION, "connection lost: " + written.message());
-  return written.ok();
+  if (!written.ok()) {
+    Log(Poco::Message::PRIO_INFORMATION, "connection lost: " + written.message());
+    return false;
+  }
+  state_.counters.CountReplies(output);
+  return true;
 }
 
 bool SmtpConnection::StartTls(Connection& connection, SmtpSession& session) {

@@ -29,7 +29,7 @@
 namespace chainmail {
 
 struct SmtpServerState {
-  SmtpServerState(const SmtpServerOptions& options, MessageIngest& ingest,
+  SmtpServerState(const SmtpServerOptions& options, MessageIngest& ingest, SmtpCounters& counters,
                   std::unique_ptr<WakeEvent> draining, std::unique_ptr<WakeEvent> closing);
 
   // Connection threads register for their whole run, so that Stop() can wait for them.
@@ -41,6 +41,7 @@ struct SmtpServerState {
 
   const SmtpServerOptions& options;           // immutable while connections run
   MessageIngest& ingest;                      // thread-safe
+  SmtpCounters& counters;                     // thread-safe; replies and sessions counted here
   ConnectionLimiter limiter;                  // thread-safe
   const std::unique_ptr<WakeEvent> draining;  // set by Stop(): idle sessions say 421 4.3.2
   const std::unique_ptr<WakeEvent> closing;   // set when the drain time is over

@@ -1,6 +1,7 @@
 #include "service/net/smtp_server.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "Poco/Exception.h"
 #include "Poco/Net/ServerSocket.h"
@@ -36,6 +37,26 @@ class SmtpConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
   SmtpServerState& state_;
 };
 
+// The server's ingest as sessions see it: the archive's, with each message it commits
+// counted (its raw size is the spool's, read before the spool is handed over).
+class CountingIngest : public MessageIngest {
+ public:
+  CountingIngest(MessageIngest& inner, SmtpCounters& counters) : inner_(inner), counters_(counters) {}
+  Result<std::unique_ptr<MessageSpool>> BeginMessage() override { return inner_.BeginMessage(); }
+  Result<RecordId> Commit(std::unique_ptr<MessageSpool> spool, MessagePayload envelope) override {
+    const uint64_t size = spool ? spool->size() : 0;
+    Result<RecordId> id = inner_.Commit(std::move(spool), std::move(envelope));
+    if (id.ok())
+      counters_.Archived(size, std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch()).count());
+    return id;
+  }
+
+ private:
+  MessageIngest& inner_;
+  SmtpCounters& counters_;
+};
+
 Result<Poco::Net::ServerSocket> Listen(const std::string& listen) {
   Result<Poco::Net::SocketAddress> address = ParseListenAddress(listen);
   if (!address.ok()) return address.status();
@@ -57,7 +78,7 @@ Result<Poco::Net::ServerSocket> Listen(const std::string& listen) {
 }  // namespace
 
 SmtpServer::SmtpServer(SmtpServerOptions options, MessageIngest& ingest)
-    : options_(std::move(options)), ingest_(ingest) {
+    : options_(std::move(options)), counted_ingest_(std::make_unique<CountingIngest>(ingest, counters_)) {
   options_.session.tls_available = options_.tls != nullptr;
 }
 
@@ -73,7 +94,7 @@ Status SmtpServer::Start() {
   if (!socket.ok()) return socket.status();
   port_ = socket->address().port();
 
-  state_ = std::make_unique<SmtpServerState>(options_, ingest_, std::move(*draining),
+  state_ = std::make_unique<SmtpServerState>(options_, *counted_ingest_, counters_, std::move(*draining),
                                              std::move(*closing));
   const int threads = PoolThreads(options_.max_connections);
   try {

@@ -11,7 +11,8 @@
 //   Stop()                                         "421 4.3.2" (idle sessions at once)
 //
 // Thread safety: Start, Stop and the destructor are called by one owner thread; once
-// Start() has returned, port() and active_connections() may be called from any thread.
+// Start() has returned, port() and active_connections() may be called from any thread;
+// counters() from any thread at any time.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,7 @@
 #include "archive/format/status.h"
 #include "archive/ingest.h"
 #include "service/net/cidr_list.h"
+#include "service/net/smtp_counters.h"
 #include "service/net/tls_server_context.h"
 #include "service/smtp/smtp_session.h"
 
@@ -70,10 +72,15 @@ class SmtpServer {
 
   uint16_t port() const { return port_; }  // the bound port, valid after Start
   size_t active_connections() const;       // connections currently being served
+  // Replies by code, sessions, messages and bytes archived, for /metrics. Lives as long
+  // as the server.
+  const SmtpCounters& counters() const { return counters_; }
 
  private:
   SmtpServerOptions options_;
-  MessageIngest& ingest_;
+  SmtpCounters counters_;
+  // `ingest` with every committed message counted in counters_; what sessions use.
+  std::unique_ptr<MessageIngest> counted_ingest_;
   uint16_t port_ = 0;
   std::unique_ptr<SmtpServerState> state_;
   std::unique_ptr<Poco::ThreadPool> pool_;

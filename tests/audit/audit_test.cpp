@@ -114,6 +114,18 @@ TEST(Audit, ServiceStartStopAndConfigChangeAreRecorded) {
   EXPECT_NE(events[4].payload.detail.find(R"("previous_run":"unclean")"), std::string::npos);
 }
 
+TEST(Audit, BenchmarkOnlyFlagsAreListedInTheStartDetail) {
+  TempDir dir;
+  auto a = OpenArchive(dir.path());
+  ASSERT_TRUE(RecordServiceStart(*a, "smtp.listen = 127.0.0.1:2525\n", "test").ok());
+  ASSERT_TRUE(RecordServiceStart(*a, "smtp.listen = 127.0.0.1:2525\n", "test", {"--without-checkpoints"}).ok());
+  auto events = Events(dir.path());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].payload.detail.find("benchmark_only_flags"), std::string::npos);
+  EXPECT_EQ(events[1].payload.detail.rfind(R"({"benchmark_only_flags":["--without-checkpoints"],)", 0), 0u)
+      << events[1].payload.detail;
+}
+
 TEST(Audit, ReadIsRecordedWithActorAndTarget) {
   TempDir dir;
   auto a = OpenArchive(dir.path());

@@ -46,5 +46,28 @@ TEST(BoundedZstdDecoder, TruncatedFrameIsCorruption) {
             Status::Code::kCorruption);
 }
 
+TEST(BoundedZstdDecoder, ResetAfterAFailedFrameDecodesTheNextExactly) {
+  const std::string raw = Raw(), frame = Compress(raw);
+  auto collect = [](std::string& out) {
+    return [&out](std::string_view p) {
+      out.append(p);
+      return Status::Ok();
+    };
+  };
+  BoundedZstdDecoder d(raw.size() - 1);  // too small: the first frame fails midway
+  std::string out;
+  EXPECT_EQ(d.Feed(frame, collect(out)).code(), Status::Code::kCorruption);
+  d.Reset(raw.size());
+  out.clear();
+  ASSERT_TRUE(d.Feed(frame.substr(0, frame.size() / 2), collect(out)).ok());
+  EXPECT_FALSE(d.Finish().ok());  // half a frame so far
+  d.Reset(raw.size());             // abandoned midway: the next frame starts clean
+  out.clear();
+  ASSERT_TRUE(d.Feed(frame, collect(out)).ok());
+  EXPECT_TRUE(d.Finish().ok());
+  EXPECT_EQ(d.produced(), raw.size());
+  EXPECT_EQ(out, raw);
+}
+
 }  // namespace
 }  // namespace chainmail

@@ -2,13 +2,29 @@
 
 #include <gtest/gtest.h>
 
+#include "audit/checkpoint_signing.h"
 #include "audit/decided_ingest.h"
 #include "audit/policy_decision.h"
 
 namespace chainmail::testing {
 
-ApiFixture::ApiFixture(int messages) {
-  archive_ = OpenArchive(dir_.path());
+ApiFixture::ApiFixture(int messages, bool signed_checkpoints) {
+  if (!signed_checkpoints) {
+    archive_ = OpenArchive(dir_.path());
+  } else {
+    auto key = std::make_shared<Ed25519SigningKey>(std::move(*Ed25519SigningKey::Generate()));
+    ArchiveOptions o;
+    o.data_dir = dir_.path();
+    o.origin_name = "test.example";
+    o.min_free_bytes = 0;
+    o.checkpoint_signer = CheckpointSigner(key);
+    auto a = Archive::Open(o);
+    EXPECT_TRUE(a.ok()) << a.status().message();
+    if (a.ok()) {
+      archive_ = std::move(*a);
+      keys_ = *LogVerifierKeys(archive_->identity(), *key);
+    }
+  }
   ApiLimits limits;
   context_ = std::make_unique<ApiContext>(*archive_, limits);
   api_ = std::make_unique<Api>(*context_);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "archive/format/verifier_key.h"
 #include "audit/api_tokens.h"
 #include "service/api/api.h"
 #include "service/api/api_context.h"
@@ -18,8 +19,10 @@ namespace chainmail::testing {
 
 class ApiFixture {
  public:
-  // `messages` sample messages archived through DecidedIngest (accept decisions).
-  explicit ApiFixture(int messages = 0);
+  // `messages` sample messages archived through DecidedIngest (accept decisions). With
+  // `signed_checkpoints`, the archive has a fresh Ed25519 key: the checkpointer signs after
+  // commits and checkpoints can be signed on demand (keys() are its verifier keys).
+  explicit ApiFixture(int messages = 0, bool signed_checkpoints = false);
   ~ApiFixture();
 
   // Archives `bytes` (with its policy decision); returns its record id.
@@ -40,6 +43,8 @@ class ApiFixture {
   Api& api() { return *api_; }
   const std::string& dir() const { return dir_.path(); }
   const std::vector<RecordId>& ids() const { return ids_; }
+  // The verifier keys of both logs (signed_checkpoints only; empty otherwise).
+  const std::vector<VerifierKey>& keys() const { return keys_; }
   // Audit events of `type` so far (index rows), oldest first: (seq, actor, outcome).
   std::vector<std::tuple<uint64_t, std::string, std::string>> AuditEvents(uint16_t type);
 
@@ -49,6 +54,7 @@ class ApiFixture {
   std::unique_ptr<ApiContext> context_;
   std::unique_ptr<Api> api_;
   std::vector<RecordId> ids_;
+  std::vector<VerifierKey> keys_;
   std::map<std::string, std::string> token_ids_;  // secret -> id
 };
 

@@ -5,11 +5,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <functional>
 
+#include "archive/format/audit_listing.h"
 #include "archive/format/bundle_layout.h"
 #include "archive/format/leaf.h"
+#include "archive/format/merkle_compact_range.h"
 #include "archive/format/payload_tags.h"
+#include "archive/format/record_id.h"
 #include "archive/format/sha256.h"
 #include "audit/audit_event.h"
 #include "tests/service/verify/bundle_fixture.h"
@@ -199,6 +203,151 @@ TEST_F(Bundle, AuditEventLeftOutIsCaught) {
     f.erase(dir + "salt.bin");
   });
   EXPECT_NE(got.find("an audit export carries every event"), std::string::npos) << got;
+}
+
+// A forged purge: what someone without the signing key can do to make a message look
+// purged for retention. There is no purge path yet, so no purge event can be genuine.
+class ForgedPurge : public Bundle {
+ protected:
+  static constexpr uint64_t kVictim = 4;  // the message whose content the forger hides
+
+  static std::vector<Leaf> AuditLeaves(const TarFiles& f) {
+    const Bytes& bytes = f.at(bundle::LeavesPath("audit"));
+    std::vector<Leaf> out;
+    for (size_t off = 0; off + kLeafSize <= bytes.size(); off += kLeafSize)
+      out.push_back(*Leaf::Decode(std::string_view(bytes).substr(off, kLeafSize)));
+    return out;
+  }
+  // Deletes every file of message kVictim, as a purge would.
+  static void RemoveVictim(TarFiles& f) {
+    for (const std::string& path : {bundle::PayloadPath(Id(kVictim)), bundle::SaltPath(Id(kVictim)),
+                                    bundle::BodyPath(Id(kVictim)), bundle::EmlPath(Id(kVictim))})
+      ASSERT_EQ(f.erase(path), 1u) << path;
+  }
+  // A retention.purge event naming kVictim's leaf, seq `seq`, after the leaf `prev`.
+  static std::pair<Leaf, AuditPayload> PurgeClaim(const TarFiles& f, const Leaf& prev, const Bytes& prev_bytes, uint64_t seq) {
+    const std::string_view victim = std::string_view(f.at(bundle::LeavesPath("messages"))).substr(kVictim * kLeafSize, kLeafSize);
+    AuditPayload p;
+    p.actor = "system";
+    p.auth_method = "system";
+    p.targets = {TargetRef{Leaf::Decode(victim)->log_id, kVictim, LeafHash(victim)}};
+    p.outcome = "ok";
+    p.detail = "{\"reason\":\"retention period ended\"}";
+    p.event_time_us = prev.commit_time_us + 1;
+    Leaf leaf = prev;
+    leaf.subtype = auditevent::kRetentionPurge;
+    leaf.seq = seq;
+    leaf.prev_leaf_hash = LeafHash(prev_bytes);
+    leaf.commit_time_us = prev.commit_time_us + 2;
+    leaf.record_id = RecordId::Generate().bytes();
+    return {leaf, p};
+  }
+  // Puts the forged event into the audit log at its seq (appended, or over the last
+  // event), with its own payload and salt, and re-renders the listings from every event
+  // the bundle now carries, so that they agree with the forged log.
+  static void Forge(TarFiles& f, bool replace_last) {
+    std::vector<Leaf> leaves = AuditLeaves(f);
+    Bytes& bytes = f[bundle::LeavesPath("audit")];
+    if (replace_last) {
+      const std::string last = RecordId(leaves.back().record_id).ToString();
+      f.erase(bundle::PayloadPath(last));
+      f.erase(bundle::SaltPath(last));
+      leaves.pop_back();
+      bytes.resize(bytes.size() - kLeafSize);
+    }
+    const Bytes prev_bytes = bytes.substr(bytes.size() - kLeafSize);
+    auto [leaf, payload] = PurgeClaim(f, leaves.back(), prev_bytes, leaves.back().seq + 1);
+    const std::string salt(kSaltSize, '\x5a');
+    leaf.payload_commit = PayloadCommitment(RecordType::kAuditEvent, salt, payload.Encode());
+    bytes += leaf.Encode();
+    leaves.push_back(leaf);
+    const std::string id = RecordId(leaf.record_id).ToString();
+    f[bundle::PayloadPath(id)] = payload.Encode();
+    f[bundle::SaltPath(id)] = salt;
+    AuditListing listing;
+    for (const Leaf& l : leaves) listing.Add(l, *AuditPayload::Decode(f.at(bundle::PayloadPath(RecordId(l.record_id).ToString()))));
+    f[std::string(bundle::kAuditJsonl)] = listing.jsonl();
+    f[std::string(bundle::kAuditCsv)] = listing.csv();
+  }
+  std::vector<std::string> Invalids(const TarFiles& f) {
+    std::vector<std::string> out;
+    for (const auto& item : Verify(Pack(f, true)).items)
+      if (item.verdict == BundleItem::Verdict::kInvalid) out.push_back(item.what + ": " + item.reason);
+    return out;
+  }
+};
+
+TEST_F(ForgedPurge, ContentRemovedWithoutAPurgeEventIsCaught) {
+  EXPECT_EQ(Tampered([](TarFiles& f) {
+              f.erase(bundle::PayloadPath(Id(kVictim)));
+              f.erase(bundle::SaltPath(Id(kVictim)));
+            }),
+            "record " + Id(kVictim) + ": payload.bin or salt.bin missing (a purge needs a verified purge event)");
+}
+
+TEST_F(ForgedPurge, PurgeClaimedOnlyInTheListingsIsCaught) {
+  // The record's files are all gone and audit.jsonl / audit.csv say it was purged; the
+  // listings are re-rendered from the verified events, which hold no such event. (Without
+  // the claim, a record with no files at all is one the export did not select: a
+  // messages bundle may carry any subset of its range.)
+  TarFiles f = *files_;
+  RemoveVictim(f);
+  const std::vector<Leaf> leaves = AuditLeaves(f);
+  const Bytes& bytes = f.at(bundle::LeavesPath("audit"));
+  auto [leaf, payload] = PurgeClaim(f, leaves.back(), bytes.substr(bytes.size() - kLeafSize), leaves.back().seq + 1);
+  AuditListing claim;
+  claim.Add(leaf, payload);
+  const std::string& csv = claim.csv();
+  f[std::string(bundle::kAuditJsonl)] += claim.jsonl();
+  f[std::string(bundle::kAuditCsv)] += csv.substr(csv.find('\n') + 1);  // the row, not the header
+  ASSERT_NE(f[std::string(bundle::kAuditCsv)].find("retention.purge"), std::string::npos);
+  EXPECT_EQ(Invalids(f), (std::vector<std::string>{"audit.jsonl: does not agree with the verified audit events",
+                                                   "audit.csv: does not agree with the verified audit events"}));
+}
+
+TEST_F(ForgedPurge, ForgedEventAppendedPastTheSignedCheckpointIsCaught) {
+  // A chained retention.purge leaf after the last event, with its payload and salt, the
+  // range grown to hold it and the listings agreeing: no signed checkpoint covers it.
+  TarFiles f = *files_;
+  RemoveVictim(f);
+  Forge(f, false);
+  const uint64_t end = bundle::ParseRange(f[bundle::RangePath("audit")])->end;
+  f[bundle::RangePath("audit")] = bundle::FormatRange({0, end + 1});
+  const std::vector<std::string> invalid = Invalids(f);
+  ASSERT_FALSE(invalid.empty());
+  EXPECT_EQ(invalid[0], "audit: checkpoint at range end: its size is not the range end");
+  const std::string forged = RecordId(AuditLeaves(f).back().record_id).ToString();
+  EXPECT_NE(std::find(invalid.begin(), invalid.end(), "record " + forged + ": no verified leaf in the bundle for this record"),
+            invalid.end());
+  // Left at its old end, the range no longer matches the leaves.
+  f[bundle::RangePath("audit")] = bundle::FormatRange({0, end});
+  EXPECT_EQ(FirstInvalid(Verify(Pack(f, true))), "audit: leaves [0, " + std::to_string(end) + "): leaves.bin holds " +
+                                std::to_string((end + 1) * kLeafSize) + " bytes, not " + std::to_string(end) +
+                                " leaves of 132");
+}
+
+TEST_F(ForgedPurge, ForgedEventInPlaceOfTheLastEventIsCaught) {
+  // Same size as the signed log, chain intact: only the signed root gives it away.
+  TarFiles f = *files_;
+  RemoveVictim(f);
+  Forge(f, true);
+  const uint64_t end = bundle::ParseRange(f[bundle::RangePath("audit")])->end;
+  const std::vector<std::string> invalid = Invalids(f);
+  ASSERT_FALSE(invalid.empty());
+  EXPECT_EQ(invalid[0], "audit: root recomputed at size " + std::to_string(end) +
+                            ": does not equal the signed root of the end checkpoint");
+
+  // Control: the forgery is otherwise complete. Whoever holds the signing key can sign
+  // its root, and then nothing else gives it away: the signature is what caught it.
+  CompactRange tree = *CompactRange::FromHashes(0, {});
+  const Bytes& leaves = f.at(bundle::LeavesPath("audit"));
+  for (size_t off = 0; off < leaves.size(); off += kLeafSize)
+    ASSERT_TRUE(tree.Append(LeafHash(std::string_view(leaves).substr(off, kLeafSize))).ok());
+  const Hash32 forged_root = tree.Root();
+  f[bundle::CheckpointEndPath("audit")] = f[bundle::CheckpointLatestPath("audit")] =
+      archive_->NoteAt(LogName::kAudit, end, &forged_root);
+  f[bundle::ConsistencyEndLatestPath("audit")] = "";
+  EXPECT_EQ(FirstInvalid(Verify(Pack(f, true))), "");
 }
 
 TEST(BundleExport, NoBundleWhenTheExportCannotBeAudited) {

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""chainmail REST benchmark: searches and raw downloads against an archive of 1,000,000
+messages, driven by wrk (Debian package) with 32 concurrent connections.
+
+  bench/rest.py [--messages N] [--seconds S] [--connections C] [--build-dir DIR]
+
+The archive is made once by bench/gen_archive (through the real archive path) under
+BUILD_DIR/bench-rest/<N>, and reused while it has N messages. chainmaild then serves it
+with everything on; every search and download is authenticated (an officer token) and
+audited — its audit event durably committed before the answer — exactly as in
+production. Each scenario runs wrk for S seconds over a Lua-scripted list of requests
+whose values exist in the archive, and prints requests/s and latency p50/p99.
+
+Targets (issue 4): p99 < 10 ms for the searches at 1,000,000 messages, and at least 4,000
+authenticated, audited searches per second. Exit 0 when the report ran (a target may
+FAIL), 1 when a request failed (non-2xx), 2 when it could not run.
+"""
+import argparse, os, random, re, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, time, urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def count_messages(data):
+    db = os.path.join(data, "chainmail.db")
+    if not os.path.exists(db):
+        return 0
+    c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return c.execute("SELECT count(*) FROM messages").fetchone()[0]
+    finally:
+        c.close()
+
+
+def ensure_archive(bindir, data, n):
+    have = count_messages(data)
+    if have >= n:
+        print(f"  archive: reusing {data} ({have:,} messages)")
+        return
+    shutil.rmtree(data, ignore_errors=True)
+    print(f"  archive: generating {n:,} messages in {data} (bench/gen_archive; takes a while, once)")
+    t = time.monotonic()
+    r = subprocess.run([os.path.join(bindir, "gen_archive"), data, str(n), "64"])
+    if r.returncode != 0:
+        sys.exit(2)
+    print(f"  archive: generated in {time.monotonic() - t:.0f} s")
+
+
+def samples(data, k=2000):
+    c = sqlite3.connect(f"file:{os.path.join(data, 'chainmail.db')}?mode=ro", uri=True)
+    total = c.execute("SELECT max(seq) FROM messages").fetchone()[0] or 0
+    rng = random.Random(42)
+    seqs = [rng.randrange(total + 1) for _ in range(k)]
+    out = {"sender": [], "rcpt": [], "msgid": [], "id": [], "received": []}
+    for s in seqs:
+        row = c.execute("SELECT record_id, mail_from, message_id, received_us FROM messages WHERE seq = ?", (s,)).fetchone()
+        if not row:
+            continue
+        rid, mail_from, msgid, received = row
+        h = rid.hex()
+        out["id"].append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+        out["sender"].append(mail_from.strip("<>"))
+        out["msgid"].append(msgid)
+        out["received"].append(received)
+        r = c.execute("SELECT address FROM message_addresses WHERE record_id = ? AND kind = 0 LIMIT 1", (rid,)).fetchone()
+        if r:
+            out["rcpt"].append(r[0])
+    c.close()
+    return out
+
+
+def rfc3339(us):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(us / 1e6))
+
+
+def paths(kind, s):
+    q = urllib.parse.quote
+    if kind == "by_sender":
+        return [f"/api/v1/messages?mail_from={q(v)}&limit=50" for v in s["sender"]]
+    if kind == "by_recipient_and_date":
+        return [f"/api/v1/messages?rcpt_to={q(v)}&received_since={q(rfc3339(r - 30 * 86400e6))}"
+                f"&received_before={q(rfc3339(r + 86400e6))}&limit=50" for v, r in zip(s["rcpt"], s["received"])]
+    if kind == "by_message_id":
+        return [f"/api/v1/messages?message_id={q(v)}" for v in s["msgid"] if v]
+    if kind == "raw":
+        return [f"/api/v1/messages/{v}/raw" for v in s["id"]]
+    raise ValueError(kind)
+
+
+LUA = """
+local paths = {%s}
+local i = 0
+local non2xx = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1], {["Authorization"] = "Bearer %s"})
+end
+response = function(status, headers, body)
+  if status < 200 or status > 299 then non2xx = non2xx + 1 end
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT requests=%%d seconds=%%f p50_us=%%d p99_us=%%d errors=%%d\\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(99),
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def run_wrk(port, token, plist, seconds, connections, work):
+    script = os.path.join(work, "bench.lua")
+    with open(script, "w") as f:
+        f.write(LUA % (",".join('"%s"' % p.replace('"', '\\"') for p in plist), token))
+    r = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", script,
+                        f"http://127.0.0.1:{port}"], capture_output=True, text=True)
+    m = re.search(r"RESULT requests=(\d+) seconds=([\d.]+) p50_us=(\d+) p99_us=(\d+) errors=(\d+)", r.stdout)
+    if not m:
+        print(r.stdout, r.stderr)
+        sys.exit(2)
+    n, s, p50, p99, errors = int(m[1]), float(m[2]), int(m[3]), int(m[4]), int(m[5])
+    return {"rps": n / s, "p50_ms": p50 / 1000, "p99_ms": p99 / 1000, "errors": errors, "requests": n}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=1_000_000)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--build-dir", default=os.environ.get("BUILD_DIR", "build"))
+    args = ap.parse_args()
+    build = os.path.join(ROOT, args.build_dir)
+    bindir = os.path.join(build, "bin")
+    if not shutil.which("wrk"):
+        print("bench/rest.py: wrk not found (apt-get install wrk; ./dev bench installs it)")
+        sys.exit(2)
+    data = os.path.join(build, "bench-rest", str(args.messages))
+    print(f"chainmail REST benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    ensure_archive(bindir, data, args.messages)
+    s = samples(data)
+    work = tempfile.mkdtemp(prefix="chainmail-rest-bench-")
+    port = free_port()
+    log = open(os.path.join(work, "chainmaild.log"), "wb")
+    d = subprocess.Popen([os.path.join(bindir, "chainmaild"), "--set", f"data.dir={data}",
+                          "--set", "smtp.listen=127.0.0.1:0", "--set", f"http.listen=127.0.0.1:{port}",
+                          "--set", "archive.min_free_mb=0", "--set", "http.max_connections=128",
+                          "--set", "http.auth_failures_per_minute=1000000"], stdout=log, stderr=log)
+    failed = False
+    try:
+        for _ in range(600):
+            if b"chainmaild: ready" in open(os.path.join(work, "chainmaild.log"), "rb").read():
+                break
+            if d.poll() is not None:
+                print(open(os.path.join(work, "chainmaild.log")).read())
+                sys.exit(2)
+            time.sleep(0.1)
+        tok = subprocess.run([os.path.join(bindir, "chainmail"), "--data", data, "token", "create", "--role", "officer",
+                              "--name", "rest bench"], capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        print(f"  {args.connections} connections, wrk -t2, {args.seconds} s per scenario; every request authenticated "
+              f"(officer token) and audited before it is answered\n")
+        print(f"  {'scenario':24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  target")
+        searches_rps = []
+        for kind in ("by_sender", "by_recipient_and_date", "by_message_id", "raw"):
+            res = run_wrk(port, tok, paths(kind, s), args.seconds, args.connections, work)
+            failed = failed or res["errors"] > 0
+            target = ""
+            if kind != "raw":
+                searches_rps.append(res["rps"])
+                target = f"p99 < 10 ms {'PASS' if res['p99_ms'] < 10 else 'FAIL'}"
+            err = f"  ({res['errors']} non-2xx or failed)" if res["errors"] else ""
+            print(f"  {kind:24} {res['rps']:8.0f} {res['p50_ms']:8.2f} {res['p99_ms']:8.2f}  {target}{err}")
+        best = max(searches_rps)
+        print(f"\n  audited searches/s (best scenario) {best:,.0f}   target >= 4,000  {'PASS' if best >= 4000 else 'FAIL'}")
+    finally:
+        d.send_signal(signal.SIGTERM)
+        try:
+            d.wait(120)
+        except subprocess.TimeoutExpired:
+            d.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

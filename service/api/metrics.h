@@ -1,0 +1,53 @@
+// Metrics: the daemon's figures for GET /metrics, in the Prometheus text exposition
+// format 0.0.4. What it counts itself: REST responses by route pattern, method and status.
+// What it reads when rendered: the single writer's WriterStats (commits, batch sizes and
+// commit times as histograms) and the SMTP receiver's SmtpCounters (replies by code,
+// sessions, messages and bytes archived). Never an address, a subject or any content:
+// labels are route patterns from the table, methods, status and reply codes only.
+//
+// Counting is a relaxed atomic increment in a table sized once at construction (no lock,
+// no allocation per request). Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "archive/group_commit_writer.h"
+#include "service/api/route.h"
+#include "service/net/smtp_counters.h"
+
+namespace chainmail {
+
+class Metrics {
+ public:
+  Metrics();  // the start time reported is the construction time (the daemon's start)
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // One REST response. `route` is the route that answered (an element of Routes()), or
+  // null when none did (404, 405, or refused by the HTTP layer before routing: then the
+  // request's `method` is reported, folded to "other" when it is not a standard one).
+  void CountRequest(const Route* route, std::string_view method, int status);
+  // The SMTP receiver whose counters /metrics reports. Call once, before the REST server
+  // starts; `smtp` must outlive this. Null (the default): no SMTP figures.
+  void WatchSmtp(const SmtpCounters* smtp) { smtp_.store(smtp, std::memory_order_release); }
+
+  // The exposition text (Content-Type kContentType).
+  std::string Render(const WriterStats& writer) const;
+  static constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+ private:
+  static constexpr int kMinStatus = 100, kMaxStatus = 599;
+  static constexpr int kStatuses = kMaxStatus - kMinStatus + 1;
+  size_t Row(const Route* route, std::string_view method) const;
+
+  const int64_t start_us_;
+  const size_t routes_;  // rows 0..routes_-1: Routes(); then one per unmatched method
+  std::unique_ptr<std::atomic<uint64_t>[]> requests_;  // [row * kStatuses + status - kMinStatus]
+  std::atomic<const SmtpCounters*> smtp_{nullptr};
+};
+
+}  // namespace chainmail

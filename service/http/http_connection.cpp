@@ -1,0 +1,301 @@
+#include "service/http/http_connection.h"
+
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponseImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Exception.h>
+#include <Poco/String.h>
+#include <Poco/Timestamp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <istream>
+#include <ostream>
+
+#include "service/api/problem.h"
+#include "service/http/request_target.h"
+#include "service/net/cidr_list.h"
+
+namespace chainmail {
+namespace {
+
+using Clock = ConnectionWatchdog::Clock;
+
+// After a refusal the client may still be sending (a body we will not read): closing at
+// once would reset the connection and could destroy our answer before the client reads
+// it. So stop sending, then read and drop what still comes, briefly and boundedly.
+constexpr std::chrono::milliseconds kLinger{1000};
+constexpr size_t kLingerBytes = 1 << 20;
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+ApiError Problem(int status, std::string slug, std::string title, std::string detail) {
+  return {status, std::move(slug), std::move(title), std::move(detail), "", {}};
+}
+
+ApiError Malformed(std::string detail) {
+  return Problem(400, "malformed-request", "Malformed request", std::move(detail));
+}
+
+void Send(Poco::Net::HTTPServerResponse& resp, const ApiResponse& out) {
+  resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(out.status));
+  resp.setContentType(out.content_type);
+  for (const auto& [name, value] : out.headers) resp.add(name, value);
+  if (out.stream) {
+    resp.setChunkedTransferEncoding(true);
+    std::ostream& os = resp.send();
+    out.stream([&os](std::string_view piece) {
+      os.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      return os.good() ? Status::Ok() : Status::IoError("the client went away");
+    });
+    return;
+  }
+  resp.setContentLength64(static_cast<Poco::Int64>(out.body.size()));
+  std::ostream& os = resp.send();
+  os.write(out.body.data(), static_cast<std::streamsize>(out.body.size()));
+}
+
+// What a MessageException from Poco's parsing of a request head means for the client.
+ApiError HeadProblem(const std::string& what) {
+  const bool too_big = what.find("too long") != std::string::npos || what.find("Too many") != std::string::npos;
+  if (what.find("URI") != std::string::npos)
+    return Problem(414, "uri-too-long", "Request target too long",
+                   "the request target is invalid or longer than 16384 bytes");
+  if (too_big && (what.find("ield") != std::string::npos || what.find("eader") != std::string::npos))
+    return Problem(431, "header-too-large", "Request header fields too large",
+                   "too many header fields (at most 100) or one too long (a name at most 256 bytes, a value 8192)");
+  return Malformed("the request head is not valid HTTP/1.1");
+}
+
+ApiError TooLarge(uint64_t limit) {
+  return Problem(413, "body-too-large", "Request body too large",
+                 "the body is larger than " + std::to_string(limit) + " bytes (http.max_body_bytes)");
+}
+
+ApiError TooSlow(std::chrono::seconds timeout) {
+  return Problem(408, "request-timeout", "Request timeout",
+                 "the request did not arrive in full within " + std::to_string(timeout.count()) +
+                     " s (http.timeout_s)");
+}
+
+// Every value of header `name` (case-insensitive).
+std::vector<std::string> AllOf(const Poco::Net::HTTPServerRequest& req, const std::string& name) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : req)
+    if (Poco::icompare(k, name) == 0) out.push_back(v);
+  return out;
+}
+
+// RFC 9110 5.1/5.5: a field name is a token; a value has no control characters but HTAB.
+// (A name with a space before its colon is how one smuggles "Transfer-Encoding : chunked"
+// past a parser that would not see it.)
+std::string BadField(const Poco::Net::HTTPServerRequest& req) {
+  static constexpr std::string_view kTokenPunct = "!#$%&'*+-.^_`|~";
+  for (const auto& [name, value] : req) {
+    const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || kTokenPunct.find(c) != std::string_view::npos;
+    });
+    if (!token) return "a header field name is not a token (no spaces, no separators): '" + name + "'";
+    for (unsigned char c : value)
+      if ((c < 0x20 && c != '\t') || c == 0x7f) return "header field '" + name + "' has a control character";
+  }
+  return "";
+}
+
+bool AllDigits(const std::string& s) {
+  return !s.empty() && s.size() <= 18 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+void HttpConnection::run() {
+  Poco::Net::StreamSocket& sock = socket();
+  const uint64_t id = state_.watchdog.Register(sock.impl()->sockfd(), Clock::now() + state_.options.timeout);
+  if (id == 0) return;  // the server is stopping
+  try {
+    client_ = UnmapIpv4(sock.peerAddress().host()).toString();
+    std::optional<ConnectionLimiter::Slot> slot = state_.limiter.TryAcquire(client_);
+    if (slot) {
+      Converse(id);
+    } else {
+      Poco::Net::HTTPServerSession session(sock, state_.params);
+      Poco::Net::HTTPServerResponseImpl response(session);
+      response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+      ApiError busy = UnavailableProblem("too many connections (http.max_connections, http.max_connections_per_ip)");
+      Refuse(response, busy, "");
+    }
+  } catch (...) {
+    // A client gone mid-way, a TLS failure, a timeout: nothing more can be said to it.
+    linger_ = false;
+  }
+  if (linger_) Linger();
+  state_.watchdog.Unregister(id);
+}
+
+void HttpConnection::Linger() {
+  try {
+    Poco::Net::StreamSocket& sock = socket();
+    sock.shutdownSend();
+    const Clock::time_point until = Clock::now() + kLinger;
+    char buf[16384];
+    size_t dropped = 0;
+    while (dropped < kLingerBytes && Clock::now() < until) {
+      sock.setReceiveTimeout(Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                until - Clock::now()).count()));
+      const int n = sock.receiveBytes(buf, sizeof(buf));
+      if (n <= 0) break;
+      dropped += static_cast<size_t>(n);
+    }
+  } catch (...) {
+    // Reset, timed out, or TLS closed: the answer has gone out as far as it can.
+  }
+}
+
+void HttpConnection::Converse(uint64_t id) {
+  Poco::Net::HTTPServerSession session(socket(), state_.params);
+  // The first request's deadline runs from the accept (Register), TLS handshake included;
+  // each later one's from its first byte.
+  bool first = true;
+  while (session.hasMoreRequests()) {
+    if (!first && !state_.watchdog.Reading(id, Clock::now() + state_.options.timeout)) return;
+    first = false;
+    bool keep_alive = false;
+    try {
+      Poco::Net::HTTPServerResponseImpl response(session);
+      Poco::Net::HTTPServerRequestImpl request(response, session, state_.params.get());
+      response.setDate(Poco::Timestamp());
+      response.setVersion(request.getVersion());
+      response.setKeepAlive(state_.params->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
+      response.set("Server", "chainmail");
+      keep_alive = Serve(request, response, id);
+      keep_alive = keep_alive && response.getKeepAlive();
+    } catch (const Poco::Net::NoMessageException&) {
+      return;  // closed (or shut down) between requests
+    } catch (const Poco::Net::MessageException& e) {
+      // The request object is gone; answer on a fresh response, as Poco does.
+      RefuseHead(session, state_.watchdog.Expired(id) ? TooSlow(state_.options.timeout) : HeadProblem(e.message()));
+      return;
+    } catch (const Poco::TimeoutException&) {  // silent mid-head for http.timeout_s
+      RefuseHead(session, TooSlow(state_.options.timeout));
+      return;
+    } catch (const Poco::DataException&) {  // a header Poco itself parses (Content-Length) is not a number
+      RefuseHead(session, BadParameter("Content-Length", "Content-Length must be a decimal number"));
+      return;
+    }
+    session.setKeepAlive(keep_alive);
+    if (!keep_alive || !state_.watchdog.Idle(id)) return;
+  }
+}
+
+bool HttpConnection::Serve(Poco::Net::HTTPServerRequestImpl& req, Poco::Net::HTTPServerResponseImpl& resp,
+                           uint64_t id) {
+  const uint64_t max_body = state_.options.max_body_bytes;
+  const std::string& method = req.getMethod();
+  if (state_.watchdog.Expired(id)) {  // the head was cut short by the deadline
+    Refuse(resp, TooSlow(state_.options.timeout), method);
+    return false;
+  }
+  const std::string& version = req.getVersion();
+  if (version != Poco::Net::HTTPMessage::HTTP_1_1 && version != Poco::Net::HTTPMessage::HTTP_1_0) {
+    const bool http = version.size() == 8 && version.compare(0, 5, "HTTP/") == 0;
+    Refuse(resp, http ? Problem(505, "version-not-supported", "HTTP version not supported",
+                                "only HTTP/1.1 (and 1.0) is spoken here")
+                      : Malformed("the request line is not HTTP"),
+           method);
+    return false;
+  }
+  if (const std::string bad = BadField(req); !bad.empty()) {
+    Refuse(resp, Malformed(bad), method);
+    return false;
+  }
+  const std::vector<std::string> lengths = AllOf(req, "Content-Length");
+  const std::vector<std::string> codings = AllOf(req, "Transfer-Encoding");
+  if (!codings.empty() && !lengths.empty()) {
+    Refuse(resp, BadParameter("Transfer-Encoding", "a request may not have both Content-Length and "
+                                                   "Transfer-Encoding (RFC 9112 6.1)"), method);
+    return false;
+  }
+  if (!codings.empty() && (codings.size() > 1 || Poco::icompare(codings[0], "chunked") != 0)) {
+    Refuse(resp, Problem(501, "not-implemented", "Not implemented", "the only Transfer-Encoding accepted is 'chunked'"),
+           method);
+    return false;
+  }
+  if (lengths.size() > 1 || (lengths.size() == 1 && !AllDigits(lengths[0]))) {
+    Refuse(resp, BadParameter("Content-Length", "Content-Length must be given once, as a decimal number"), method);
+    return false;
+  }
+  if (version == Poco::Net::HTTPMessage::HTTP_1_1 && AllOf(req, "Host").size() != 1) {
+    Refuse(resp, BadParameter("Host", "an HTTP/1.1 request has exactly one Host header (RFC 9112 3.2)"), method);
+    return false;
+  }
+  const bool chunked = !codings.empty();
+  // Poco ends a chunked body quietly at a malformed chunk-size line; whatever followed
+  // must never be read as a next request, so a chunked request ends its connection.
+  if (chunked) resp.setKeepAlive(false);
+  const uint64_t declared = lengths.empty() ? 0 : std::stoull(lengths[0]);
+  if (declared > max_body) {
+    Refuse(resp, TooLarge(max_body), method);  // the body stays unread
+    return false;
+  }
+
+  ApiRequest r;
+  r.method = method;
+  r.client_address = client_;
+  r.tls = req.secure();
+  for (const auto& [k, v] : req) r.headers.emplace(Lower(k), v);
+  if (chunked || declared > 0) {
+    if (req.getExpectContinue()) resp.sendContinue();
+    std::istream& in = req.stream();
+    char buf[16384];
+    while (in) {
+      in.read(buf, sizeof(buf));
+      r.body.append(buf, static_cast<size_t>(in.gcount()));
+      if (r.body.size() > max_body) {
+        Refuse(resp, TooLarge(max_body), method);
+        return false;
+      }
+    }
+    if (state_.watchdog.Expired(id)) {
+      Refuse(resp, TooSlow(state_.options.timeout), method);
+      return false;
+    }
+    // A broken chunked encoding, or a client gone mid-body (then this answer goes
+    // nowhere, harmlessly).
+    if (in.bad() || (!chunked && r.body.size() != declared)) {
+      Refuse(resp, Malformed("the body ended early or its chunked encoding is malformed"), method);
+      return false;
+    }
+  }
+  state_.watchdog.Busy(id);
+  auto target = ParseRequestTarget(req.getURI());
+  if (!target.ok()) {
+    Send(resp, state_.api.Refuse(BadParameter("", target.status().message()), method));
+    return true;  // the request was read in full: the connection is still in step
+  }
+  r.path = std::move(target->path);
+  r.query = std::move(target->query);
+  Send(resp, state_.api.Handle(r));
+  return true;
+}
+
+void HttpConnection::RefuseHead(Poco::Net::HTTPServerSession& session, const ApiError& problem) {
+  Poco::Net::HTTPServerResponseImpl response(session);
+  response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+  Refuse(response, problem, "");
+}
+
+void HttpConnection::Refuse(Poco::Net::HTTPServerResponseImpl& response, const ApiError& problem,
+                            const std::string& method) {
+  linger_ = true;
+  response.setKeepAlive(false);
+  response.set("Server", "chainmail");
+  Send(response, state_.api.Refuse(problem, method));
+}
+
+}  // namespace chainmail

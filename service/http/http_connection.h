@@ -1,0 +1,87 @@
+// HttpConnection: one REST client connection, from accept to close, on a server pool
+// thread — our own request loop over Poco's HTTP message parsing (in place of Poco's
+// HTTPServerConnection, so that every refusal is a problem+json with a request id and
+// every limit is ours to enforce):
+//
+//   over http.max_connections / max_connections_per_ip   503, closed
+//   head malformed, or over Poco's limits (100 fields, 8 KiB a value, 16 KiB a target)
+//                                                        400 / 431 / 414, closed
+//   a version other than HTTP/1.1 or 1.0                 505 (400 if not HTTP), closed
+//   Content-Length together with Transfer-Encoding, or two Content-Lengths (request
+//   smuggling), a bad Content-Length, no Host in HTTP/1.1, a field name that is not a
+//   token ("Transfer-Encoding :"), a control character in a field value  400, closed
+//   a chunked body                                       answered, then closed (Poco
+//                                                        reads a malformed chunk as the end)
+//   Transfer-Encoding other than "chunked"               501, closed
+//   a bad request target (request_target.h)              400
+//   body over http.max_body_bytes                        413 unread (declared) or cut
+//                                                        off (chunked), closed
+//   request (head and body) not in within http.timeout_s 408, closed (ConnectionWatchdog)
+//   POST/PUT/DELETE with neither length nor chunking     an empty body (RFC 9112 6.3),
+//                                                        never a read until EOF
+// Everything else goes to Api::Handle; keep-alive otherwise.
+//
+// HttpServerState is what all connections of one server share; the server owns it and
+// keeps it alive until every connection thread has ended. Thread safety: a connection
+// lives on one thread; the state's members are each thread-safe.
+#pragma once
+
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/TCPServerConnection.h>
+
+#include <string>
+
+#include "service/api/api.h"
+#include "service/http/connection_watchdog.h"
+#include "service/http/http_server.h"
+#include "service/net/connection_limiter.h"
+
+namespace Poco::Net {
+class HTTPServerRequestImpl;
+class HTTPServerResponseImpl;
+class HTTPServerSession;
+}  // namespace Poco::Net
+
+namespace chainmail {
+
+struct HttpServerState {
+  HttpServerState(const HttpServerOptions& options, Api& api, Poco::Net::HTTPServerParams::Ptr params)
+      : options(options),
+        api(api),
+        params(std::move(params)),
+        limiter(options.max_connections, options.max_connections_per_ip) {}
+
+  const HttpServerOptions& options;  // immutable while connections run
+  Api& api;
+  Poco::Net::HTTPServerParams::Ptr params;  // not changed once connections run
+  ConnectionLimiter limiter;
+  ConnectionWatchdog watchdog;
+};
+
+class HttpConnection : public Poco::Net::TCPServerConnection {
+ public:
+  // `state` must outlive the connection.
+  HttpConnection(const Poco::Net::StreamSocket& socket, HttpServerState& state)
+      : Poco::Net::TCPServerConnection(socket), state_(state) {}
+
+  // The connection boundary: nothing thrown below escapes; the connection is closed.
+  void run() override;
+
+ private:
+  void Converse(uint64_t watch_id);
+  // One request whose head has arrived; false when the connection must close after it.
+  bool Serve(Poco::Net::HTTPServerRequestImpl& request, Poco::Net::HTTPServerResponseImpl& response,
+             uint64_t watch_id);
+  // Answers `problem` and marks the connection for closing.
+  void Refuse(Poco::Net::HTTPServerResponseImpl& response, const ApiError& problem, const std::string& method);
+  // The same for a request whose head could not be read (no request object to answer).
+  void RefuseHead(Poco::Net::HTTPServerSession& session, const ApiError& problem);
+  // Closes after a refusal without resetting the answer away (see kLinger).
+  void Linger();
+
+  HttpServerState& state_;
+  std::string client_;    // the peer's IP address
+  bool linger_ = false;   // a refusal was sent: close with Linger()
+};
+
+}  // namespace chainmail
