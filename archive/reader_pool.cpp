@@ -9,9 +9,10 @@ Result<ReaderPool::Lease> ReaderPool::Acquire(std::chrono::milliseconds wait) {
   if (free_.empty() && all_.size() < size_) {
     auto db = Database::Open(path_, Database::Mode::kReadOnly);
     if (!db.ok()) return db.status();
-    // Readers map the file (no pread copy per page) and keep a larger cache: searches and
-    // reads touch index and row pages all over a large archive.
-    if (Status s = (*db)->Exec("PRAGMA mmap_size=2147418112; PRAGMA cache_size=-32768"); !s.ok()) return s;
+    // A larger cache: searches and reads touch index and row pages all over a large
+    // archive. Not mmap: an I/O error on a mapped file is a SIGBUS that kills the daemon,
+    // where a read error is a Status the request can answer with.
+    if (Status s = (*db)->Exec("PRAGMA cache_size=-32768"); !s.ok()) return s;
     all_.push_back(std::move(*db));
     return Lease(this, all_.back().get());
   }
