@@ -119,8 +119,7 @@ Result<Consistency> ProveConsistency(ApiContext& ctx, LogName log, uint64_t size
 }  // namespace
 
 Checked<ApiResponse> GetLatestCheckpoint(ApiContext& ctx, const Call& call) {
-  auto q = QueryParams::Parse(call.request, {});
-  if (!q.ok()) return q.error();
+  if (auto e = NoQueryParams(call.request)) return *e;
   auto log = LogFromPath(call);
   if (!log.ok()) return log.error();
   return ServeNote(ctx, call, *log, NoteAt(ctx, *log, 0), true);

@@ -45,12 +45,6 @@ constexpr size_t kMaxKnownNoteBytes = 8192;
 constexpr size_t kMaxPinnedKeys = 4;
 constexpr size_t kStreamPiece = 64 * 1024;
 
-std::optional<ApiError> NoQuery(const Call& call) {
-  auto q = QueryParams::Parse(call.request, {});
-  if (!q.ok()) return q.error();
-  return std::nullopt;
-}
-
 ApiError Unprocessable(std::string parameter, std::string detail) {
   ApiError e = UnprocessableProblem(std::move(detail));
   e.parameter = std::move(parameter);
@@ -245,7 +239,7 @@ Status StreamFile(int fd, const BodySink& sink) {
 }  // namespace
 
 Checked<ApiResponse> CreateExport(ApiContext& ctx, const Call& call) {
-  if (auto e = NoQuery(call)) return *e;
+  if (auto e = NoQueryParams(call.request)) return *e;
   auto request = ParseExport(ctx, call);
   if (!request.ok()) return request.error();
   {
@@ -259,14 +253,14 @@ Checked<ApiResponse> CreateExport(ApiContext& ctx, const Call& call) {
 }
 
 Checked<ApiResponse> GetExport(ApiContext& ctx, const Call& call) {
-  if (auto e = NoQuery(call)) return *e;
+  if (auto e = NoQueryParams(call.request)) return *e;
   auto job = OwnJob<ExportJob>(ctx, call, "export");
   if (!job.ok()) return job.error();
   return JsonResponse(200, (*job)->Json());
 }
 
 Checked<ApiResponse> GetExportBundle(ApiContext& ctx, const Call& call) {
-  if (auto e = NoQuery(call)) return *e;
+  if (auto e = NoQueryParams(call.request)) return *e;
   auto job = OwnJob<ExportJob>(ctx, call, "export");
   if (!job.ok()) return job.error();
   const auto bundle = (*job)->bundle();
@@ -301,7 +295,7 @@ Checked<ApiResponse> GetExportBundle(ApiContext& ctx, const Call& call) {
 }
 
 Checked<ApiResponse> CreateVerify(ApiContext& ctx, const Call& call) {
-  if (auto e = NoQuery(call)) return *e;
+  if (auto e = NoQueryParams(call.request)) return *e;
   auto body = JsonBody::Parse(call.request, {"keys"}, /*empty_ok=*/true);
   if (!body.ok()) return body.error();
   auto keys = PinnedKeys(ctx, *body);
@@ -322,7 +316,7 @@ Checked<ApiResponse> CreateVerify(ApiContext& ctx, const Call& call) {
 }
 
 Checked<ApiResponse> GetVerify(ApiContext& ctx, const Call& call) {
-  if (auto e = NoQuery(call)) return *e;
+  if (auto e = NoQueryParams(call.request)) return *e;
   auto job = OwnJob<VerifyJob>(ctx, call, "verify");
   if (!job.ok()) return job.error();
   return JsonResponse(200, (*job)->Json());

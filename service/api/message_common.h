@@ -29,13 +29,6 @@ inline Checked<RecordId> MessageIdFromPath(const Call& call) {
   return *id;
 }
 
-// Routes that take no query parameters say so (an unexpected one is a 400 naming it).
-inline std::optional<ApiError> NoQuery(const Call& call) {
-  auto p = QueryParams::Parse(call.request, {});
-  if (!p.ok()) return p.error();
-  return std::nullopt;
-}
-
 // Case labels: 1-64 characters of A-Z a-z 0-9 . _ : -
 inline bool ValidLabel(std::string_view label) {
   if (label.empty() || label.size() > kMaxLabelBytes) return false;

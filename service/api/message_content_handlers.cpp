@@ -70,7 +70,7 @@ std::string TlogProof(std::string_view leaf, uint64_t index, const std::vector<H
 }  // namespace
 
 Checked<ApiResponse> GetMessageRaw(ApiContext& ctx, const Call& call) {
-  if (auto e = NoQuery(call)) return *e;
+  if (auto e = NoQueryParams(call.request)) return *e;
   auto id = MessageIdFromPath(call);
   if (!id.ok()) return id.error();
   Result<MessageIndexRow> row = Status::Unavailable("");
@@ -106,7 +106,7 @@ Checked<ApiResponse> GetMessageRaw(ApiContext& ctx, const Call& call) {
 }
 
 Checked<ApiResponse> GetMessageProof(ApiContext& ctx, const Call& call) {
-  if (auto e = NoQuery(call)) return *e;
+  if (auto e = NoQueryParams(call.request)) return *e;
   auto id = MessageIdFromPath(call);
   if (!id.ok()) return id.error();
   Result<TargetRef> target = Status::Unavailable("");

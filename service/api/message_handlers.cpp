@@ -297,7 +297,7 @@ Checked<ApiResponse> ListMessages(ApiContext& ctx, const Call& call) {
 }
 
 Checked<ApiResponse> GetMessage(ApiContext& ctx, const Call& call) {
-  if (auto e = NoQuery(call)) return *e;
+  if (auto e = NoQueryParams(call.request)) return *e;
   auto id = MessageIdFromPath(call);
   if (!id.ok()) return id.error();
   const bool officer = call.role() == Role::kOfficer;

@@ -25,7 +25,7 @@ struct LabelRequest {
 };
 
 Checked<LabelRequest> ReadLabelRequest(ApiContext& ctx, const Call& call) {
-  if (auto e = NoQuery(call)) return *e;
+  if (auto e = NoQueryParams(call.request)) return *e;
   if (!call.request.body.empty()) return BadParameter("body", "this request takes no body");
   auto id = MessageIdFromPath(call);
   if (!id.ok()) return id.error();

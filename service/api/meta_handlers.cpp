@@ -7,8 +7,7 @@
 namespace chainmail::handlers {
 
 Checked<ApiResponse> OpenApiSpec(ApiContext&, const Call& call) {
-  auto params = QueryParams::Parse(call.request, {});
-  if (!params.ok()) return params.error();
+  if (auto e = NoQueryParams(call.request)) return *e;
   ApiResponse r;
   r.content_type = "application/yaml";
   r.body = std::string(OpenApiYaml());

@@ -69,4 +69,10 @@ Checked<std::optional<std::string>> QueryParams::Word(std::string_view name,
   return BadParameter(std::string(name), std::string(name) + " must be one of: " + list);
 }
 
+std::optional<ApiError> NoQueryParams(const ApiRequest& request) {
+  auto p = QueryParams::Parse(request, {});
+  if (!p.ok()) return p.error();
+  return std::nullopt;
+}
+
 }  // namespace chainmail

@@ -34,4 +34,7 @@ class QueryParams {
   std::map<std::string, std::string> values_;
 };
 
+// For routes that take no query parameters: an unexpected one is a 400 naming it.
+std::optional<ApiError> NoQueryParams(const ApiRequest& request);
+
 }  // namespace chainmail

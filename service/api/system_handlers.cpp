@@ -7,8 +7,7 @@
 namespace chainmail::handlers {
 
 Checked<ApiResponse> Healthz(ApiContext& ctx, const Call& call) {
-  auto params = QueryParams::Parse(call.request, {});
-  if (!params.ok()) return params.error();
+  if (auto e = NoQueryParams(call.request)) return *e;
   HealthReport report = ctx.health().Check();
   ApiResponse r;
   r.status = report.status == Health::kFailing ? 503 : 200;
@@ -17,8 +16,7 @@ Checked<ApiResponse> Healthz(ApiContext& ctx, const Call& call) {
 }
 
 Checked<ApiResponse> PrometheusMetrics(ApiContext& ctx, const Call& call) {
-  auto params = QueryParams::Parse(call.request, {});
-  if (!params.ok()) return params.error();
+  if (auto e = NoQueryParams(call.request)) return *e;
   ApiResponse r;
   r.content_type = std::string(Metrics::kContentType);
   r.body = ctx.metrics().Render(ctx.archive().writer_stats());

@@ -38,8 +38,7 @@ ApiResponse Json(int status, std::string body) {
 }  // namespace
 
 Checked<ApiResponse> ListTokens(ApiContext& ctx, const Call& call) {
-  auto params = QueryParams::Parse(call.request, {});
-  if (!params.ok()) return params.error();
+  if (auto e = NoQueryParams(call.request)) return *e;
   auto reader = ctx.readers().Acquire();
   if (!reader.ok()) return ProblemFromStatus(reader.status());
   auto tokens = ListApiTokens(**reader);
@@ -79,8 +78,7 @@ Checked<ApiResponse> CreateToken(ApiContext& ctx, const Call& call) {
 }
 
 Checked<ApiResponse> RevokeToken(ApiContext& ctx, const Call& call) {
-  auto params = QueryParams::Parse(call.request, {});
-  if (!params.ok()) return params.error();
+  if (auto e = NoQueryParams(call.request)) return *e;
   const std::string& id = call.path.at("id");
   Result<ApiToken> found = Status::NotFound("");
   {
