@@ -1,6 +1,6 @@
 // What the auditor's evidence route files (audit_handlers.cpp, checkpoint_handlers.cpp,
 // job_handlers.cpp) share: naming the logs in paths and texts, recording an audit.read
-// before anything is served, and plain JSON responses.
+// before anything is served.
 #pragma once
 
 #include <optional>
@@ -15,20 +15,6 @@
 #include "service/api/route.h"
 
 namespace chainmail::handlers {
-
-inline ApiResponse JsonResponse(int status, std::string body) {
-  ApiResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  r.body += '\n';
-  return r;
-}
-
-// An audit event could not be committed: nothing is served.
-inline ApiError Unaudited(const Status& s) {
-  if (s.code() != Status::Code::kUnavailable && s.code() != Status::Code::kNoSpace) ProblemFromStatus(s);  // logs it
-  return UnavailableProblem("this request cannot be recorded in the audit log now, so nothing is served; try again");
-}
 
 // Commits an audit.read event for this call with `detail`; the problem to answer if it fails.
 inline std::optional<ApiError> RecordAuditRead(ApiContext& ctx, const Call& call, std::string detail) {

@@ -55,4 +55,17 @@ ApiError ProblemFromStatus(const Status& s) {
   }
 }
 
+ApiError Unaudited(const Status& s) {
+  if (s.code() != Status::Code::kUnavailable && s.code() != Status::Code::kNoSpace) ProblemFromStatus(s);  // logs it
+  return UnavailableProblem("this request cannot be recorded in the audit log now, so nothing is served; try again");
+}
+
+ApiResponse JsonResponse(int status, std::string body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.body += '\n';
+  return r;
+}
+
 }  // namespace chainmail

@@ -22,5 +22,11 @@ ApiError InternalProblem();  // detail says only that it was logged, with the re
 // A Status from a lower layer, mapped by its code (NotFound 404, InvalidArgument 422,
 // Unavailable/NoSpace 503, anything else 500 with the message logged, not shown).
 ApiError ProblemFromStatus(const Status& s);
+// An audit event could not be committed, so nothing is served (503; the cause is logged
+// unless it is the expected busy / disk-full kind).
+ApiError Unaudited(const Status& s);
+
+// A plain JSON response (newline-terminated body).
+ApiResponse JsonResponse(int status, std::string body);
 
 }  // namespace chainmail

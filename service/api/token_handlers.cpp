@@ -27,14 +27,6 @@ std::string TokenJson(const ApiToken& t) {
       .Done();
 }
 
-ApiResponse Json(int status, std::string body) {
-  ApiResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  r.body += '\n';
-  return r;
-}
-
 }  // namespace
 
 Checked<ApiResponse> ListTokens(ApiContext& ctx, const Call& call) {
@@ -45,7 +37,7 @@ Checked<ApiResponse> ListTokens(ApiContext& ctx, const Call& call) {
   if (!tokens.ok()) return ProblemFromStatus(tokens.status());
   JsonWriter items = JsonWriter::Array();
   for (const ApiToken& t : *tokens) items.Raw(TokenJson(t));
-  return Json(200, JsonWriter::Object().Raw("tokens", items.Done()).Done());
+  return JsonResponse(200, JsonWriter::Object().Raw("tokens", items.Done()).Done());
 }
 
 Checked<ApiResponse> CreateToken(ApiContext& ctx, const Call& call) {
@@ -68,7 +60,7 @@ Checked<ApiResponse> CreateToken(ApiContext& ctx, const Call& call) {
                   std::chrono::system_clock::now().time_since_epoch()).count() + **days * 86'400'000'000LL;
   auto issued = CreateApiToken(ctx.archive(), call.Event(0, ""), Role::kAdmin, **name, expires);
   if (!issued.ok()) return ProblemFromStatus(issued.status());
-  ApiResponse r = Json(201, JsonWriter::Object()
+  ApiResponse r = JsonResponse(201, JsonWriter::Object()
                                 .Raw("token", TokenJson(issued->token))
                                 .Str("secret", issued->secret)
                                 .Str("note", "the secret is shown only now; store it safely")
@@ -96,7 +88,7 @@ Checked<ApiResponse> RevokeToken(ApiContext& ctx, const Call& call) {
     if (revoked.status().code() == Status::Code::kInvalidArgument) return ConflictProblem(revoked.status().message());
     return ProblemFromStatus(revoked.status());
   }
-  return Json(200, JsonWriter::Object().Raw("token", TokenJson(*revoked)).Done());
+  return JsonResponse(200, JsonWriter::Object().Raw("token", TokenJson(*revoked)).Done());
 }
 
 }  // namespace chainmail::handlers
