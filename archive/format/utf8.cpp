@@ -37,7 +37,9 @@ size_t SequenceLength(const unsigned char* p, size_t n, size_t* invalid_length) 
 
 }  // namespace
 
-bool IsValidUtf8(std::string_view text) {
+bool IsValidUtf8(std::string_view text) { return ValidUtf8PrefixLength(text) == text.size(); }
+
+size_t ValidUtf8PrefixLength(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   size_t i = 0, invalid = 0;
   while (i < text.size()) {
@@ -46,10 +48,10 @@ bool IsValidUtf8(std::string_view text) {
       continue;
     }
     const size_t length = SequenceLength(p + i, text.size() - i, &invalid);
-    if (length == 0) return false;
+    if (length == 0) return i;
     i += length;
   }
-  return true;
+  return i;
 }
 
 void AppendUtf8Repaired(std::string_view text, std::string* out) {
@@ -71,6 +73,24 @@ void AppendUtf8Repaired(std::string_view text, std::string* out) {
     run_start = i;
   }
   out->append(text.substr(run_start));
+}
+
+void AppendUtf8CodePoint(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | cp >> 6));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | cp >> 12));
+    out->push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | cp >> 18));
+    out->push_back(static_cast<char>(0x80 | (cp >> 12 & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
 }
 
 void TruncateUtf8(std::string* text, size_t max_bytes) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,8 +18,16 @@ namespace chainmail {
 // True when `text` is entirely valid UTF-8.
 bool IsValidUtf8(std::string_view text);
 
+// Length of the longest prefix of `text` that is valid UTF-8 (whole characters only);
+// text.size() when all of it is valid.
+size_t ValidUtf8PrefixLength(std::string_view text);
+
 // Appends `text` to `*out`, replacing invalid sequences with U+FFFD.
 void AppendUtf8Repaired(std::string_view text, std::string* out);
+
+// Appends the UTF-8 form of `code_point`, which must be a Unicode scalar value (at most
+// U+10FFFF, not a surrogate).
+void AppendUtf8CodePoint(uint32_t code_point, std::string* out);
 
 // Shortens valid UTF-8 `*text` to at most `max_bytes` without splitting a character.
 void TruncateUtf8(std::string* text, size_t max_bytes);

@@ -48,5 +48,20 @@ TEST(Utf8Test, TruncateDoesNotSplitACharacter) {
   EXPECT_EQ(s, "ab");
 }
 
+TEST(Utf8Test, ValidPrefixStopsBeforeTheFirstInvalidOrCutSequence) {
+  EXPECT_EQ(ValidUtf8PrefixLength(""), 0u);
+  EXPECT_EQ(ValidUtf8PrefixLength("ab\xE2\x82\xAC"), 5u);
+  EXPECT_EQ(ValidUtf8PrefixLength("ab\xE2\x82"), 2u);  // cut at the end
+  EXPECT_EQ(ValidUtf8PrefixLength("a\xC3\xA9\xFFz"), 3u);
+  EXPECT_EQ(ValidUtf8PrefixLength("\xED\xA0\x80"), 0u);  // surrogate
+}
+
+TEST(Utf8Test, CodePointsEncodeAtEachLength) {
+  std::string out;
+  for (uint32_t cp : {0x41u, 0xE9u, 0x20ACu, 0x1F600u, 0x10FFFFu}) AppendUtf8CodePoint(cp, &out);
+  EXPECT_EQ(out, "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF");
+  EXPECT_TRUE(IsValidUtf8(out));
+}
+
 }  // namespace
 }  // namespace chainmail
