@@ -162,6 +162,11 @@ Result<std::vector<AppendedLeaf>> Archive::Append(std::vector<AppendRequest> req
   return writer_->Append(std::move(requests));
 }
 
+void Archive::SetExtractedMessageSink(std::shared_ptr<ExtractedMessageSink> sink) {
+  std::lock_guard<std::mutex> lock(sink_mu_);
+  sink_ = std::move(sink);
+}
+
 Result<RecordId> Archive::Commit(std::unique_ptr<MessageSpool> spool, MessagePayload envelope) {
   return CommitWith(std::move(spool), std::move(envelope), nullptr);
 }
@@ -179,6 +184,16 @@ Result<RecordId> Archive::CommitWith(std::unique_ptr<MessageSpool> spool_base, M
   payload.raw_length = spool->size();
   payload.codec = Codec::kZstd;
   payload.flags = (payload.flags & ~msgflag::kRecomputableMask) | spool->content_flags() | headers.flags;
+
+  // Extraction runs here, on the session's thread, in parallel with other sessions; the
+  // indexer only gets the result once the message is durable.
+  std::shared_ptr<ExtractedMessageSink> sink;
+  if (options_.fulltext_enabled) {
+    std::lock_guard<std::mutex> lock(sink_mu_);
+    sink = sink_;
+  }
+  std::optional<MimeExtraction> extraction;
+  if (sink) extraction = ExtractSpooled(spool->body(), options_.mime_limits);
 
   auto compressed = compressors_.Compress(spool->body(), spool_dir_, options_.spool_memory_bytes);
   if (!compressed.ok()) return compressed.status();
@@ -202,6 +217,16 @@ Result<RecordId> Archive::CommitWith(std::unique_ptr<MessageSpool> spool_base, M
     for (AppendRequest& c : companions(payload)) requests.push_back(std::move(c));
   auto appended = writer_->Append(std::move(requests));
   if (!appended.ok()) return appended.status();
+  if (extraction) {
+    ExtractedMessage m;
+    m.seq = appended->front().seq;
+    m.record_id = id;
+    m.received_us = static_cast<int64_t>(payload.received_time_us);
+    m.mail_from = PathAddress(payload.mail_from);
+    for (const std::string& r : payload.rcpt_to) m.rcpt_to.push_back(PathAddress(r));
+    m.mime = std::move(*extraction);
+    sink->Offer(std::move(m));
+  }
   return id;
 }
 

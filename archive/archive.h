@@ -2,7 +2,9 @@
 // migrates the database in a data directory, establishes the deployment identity on first
 // start, and starts the single writer. It implements MessageIngest: sessions spool bytes,
 // then Commit() hashes, scans headers, compresses in a bounded pool and hands the record
-// to the group-commit writer, returning only once it is durable.
+// to the group-commit writer, returning only once it is durable. With full-text search,
+// Commit() also extracts the message's text before the commit and offers it to the
+// indexer after (SetExtractedMessageSink; the indexer lives in archive/fulltext/).
 //
 // Thread-safe: one Archive serves every session of the process.
 #pragma once
@@ -10,10 +12,12 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "archive/checkpointer.h"
 #include "archive/compressor_pool.h"
+#include "archive/extracted_message.h"
 #include "archive/group_commit_writer.h"
 #include "archive/ingest.h"
 #include "archive/record_mint.h"
@@ -34,6 +38,12 @@ struct ArchiveOptions {
   // Times, record ids, salts and the base origin's id (record_mint.h). Never null; only a
   // test that rebuilds an archive byte for byte sets another.
   std::shared_ptr<RecordMint> mint = SystemMint();
+  // Full-text search (archive/fulltext/): when on and a sink is attached
+  // (SetExtractedMessageSink), each session runs ExtractMime on its message before the
+  // commit, bounded by mime_limits, and offers the result to the sink after it. Off: no
+  // extraction at ingest, and no indexer is started.
+  bool fulltext_enabled = true;
+  MimeLimits mime_limits;
 };
 
 struct Identity {
@@ -69,6 +79,9 @@ class Archive : public MessageIngest {
   // requests built for it take theirs here too (AuditAppendRequest).
   RecordMint& mint() const { return *options_.mint; }
   WriterStats writer_stats() const { return writer_->stats(); }
+  // Where committed messages go for full-text indexing (null: nowhere). Takes effect for
+  // commits that start afterwards; the sink is kept alive while a commit uses it.
+  void SetExtractedMessageSink(std::shared_ptr<ExtractedMessageSink> sink);
   // Commits what is queued and stops the writer; later commits fail with kUnavailable.
   void Close();
 
@@ -82,6 +95,8 @@ class Archive : public MessageIngest {
   // message): a steady-clock time in ns and whether space was short then.
   std::atomic<int64_t> space_checked_ns_{0};
   std::atomic<bool> space_short_{false};
+  mutable std::mutex sink_mu_;
+  std::shared_ptr<ExtractedMessageSink> sink_;  // guarded by sink_mu_
   CompressorPool compressors_;
   std::unique_ptr<Checkpointer> checkpointer_;  // may be null; outlives the writer
   std::unique_ptr<GroupCommitWriter> writer_;

@@ -26,6 +26,10 @@ Statement& Statement::BindNull(int i) {
   if (stmt_) sqlite3_bind_null(stmt_, i);
   return *this;
 }
+Statement& Statement::BindDouble(int i, double v) {
+  if (stmt_) sqlite3_bind_double(stmt_, i, v);
+  return *this;
+}
 
 bool Statement::Step() {
   if (stmt_ == nullptr) {

@@ -33,6 +33,7 @@ class Statement {
   Statement& Bind(int i, std::string_view text);   // TEXT
   Statement& BindBlob(int i, std::string_view b);  // BLOB
   Statement& BindNull(int i);
+  Statement& BindDouble(int i, double v);  // REAL (not an overload of Bind: Bind(i, 1) stays unambiguous)
 
   // Steps once: true when a row is available, false when done; errors in status().
   bool Step();
@@ -41,6 +42,7 @@ class Statement {
   const Status& status() const { return status_; }
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double Double(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string_view Text(int col) const;
   std::string_view Blob(int col) const;
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }

@@ -25,14 +25,17 @@ Result<StoredMessage> ReadStoredMessage(Database& db, const RecordId& id) {
   return m;
 }
 
-Status ReadRawMessage(Database& db, const RecordId& id, const std::function<Status(std::string_view)>& sink) {
+Status ReadRawMessage(Database& db, const RecordId& id, const std::function<Status(std::string_view)>& sink,
+                      BlobReader* reader) {
   auto stored = ReadStoredMessage(db, id);
   if (!stored.ok()) return stored.status();
   Sha256 h;
-  Status s = BlobStore::ReadRaw(db, stored->payload.raw_sha256, [&](std::string_view piece) {
+  auto hashed = [&](std::string_view piece) {
     h.Update(piece);
     return sink(piece);
-  });
+  };
+  Status s = reader ? reader->Read(db, stored->payload.raw_sha256, hashed)
+                    : BlobStore::ReadRaw(db, stored->payload.raw_sha256, hashed);
   if (!s.ok()) return s;
   if (h.Finish() != stored->payload.raw_sha256)
     return Status::Corruption("message " + id.ToString() + " does not hash to its committed SHA-256");

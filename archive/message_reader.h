@@ -6,6 +6,7 @@
 #include <functional>
 #include <string_view>
 
+#include "archive/blob_store.h"
 #include "archive/database.h"
 #include "archive/format/message_payload.h"
 #include "archive/format/record_id.h"
@@ -23,6 +24,9 @@ Result<StoredMessage> ReadStoredMessage(Database& db, const RecordId& id);
 // Streams the exact archived bytes to sink. The SHA-256 of what was streamed is checked at
 // the end: a mismatch is Corruption (the sink has then seen bad bytes; callers that must
 // not emit them unchecked buffer or verify first).
-Status ReadRawMessage(Database& db, const RecordId& id, const std::function<Status(std::string_view)>& sink);
+// `reader`, when given, is reused for the decompression (a caller reading many messages
+// allocates no decoder per message).
+Status ReadRawMessage(Database& db, const RecordId& id, const std::function<Status(std::string_view)>& sink,
+                      BlobReader* reader = nullptr);
 
 }  // namespace chainmail

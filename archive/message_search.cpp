@@ -1,22 +1,27 @@
 #include "archive/message_search.h"
 
+#include <cstring>
 #include <memory>
 #include <variant>
 
-#include "archive/format/audit_payload.h"
 #include "archive/format/canonical_base64.h"
 #include "archive/format/payload_tags.h"
 #include "archive/format/sha256.h"
+#include "archive/message_details.h"
+#include "archive/message_text_search.h"
 
 namespace chainmail {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Value = std::variant<int64_t, std::string>;
+using Value = std::variant<int64_t, std::string, double>;
 
+// Version 1: received time and seq. Version 2 (relevance order) adds the score.
 constexpr uint8_t kCursorVersion = 1;
+constexpr uint8_t kRelevanceCursorVersion = 2;
 constexpr size_t kCursorCheckBytes = 8;
 constexpr size_t kCursorBytes = 1 + 8 + 8 + kCursorCheckBytes;
+constexpr size_t kRelevanceCursorBytes = kCursorBytes + 8;
 
 // The search statement for a filter: SQL made of fixed fragments, and the values to bind
 // to its parameters in order. No user text is ever part of `sql`.
@@ -44,16 +49,34 @@ std::string LikeContains(std::string_view text) {
   return out + "%";
 }
 
-SearchSql BuildSearch(const MessageFilter& f, bool with_position, bool limited) {
+// The columns after m.subject in a text search: the snippet and the bm25 score.
+constexpr int kSnippetColumn = 13;
+constexpr int kScoreColumn = 14;
+
+SearchSql BuildSearch(const MessageFilter& f, const TextSearch& text, const std::optional<SearchPosition>& after,
+                      bool limited) {
   SearchSql s;
   s.sql =
       "SELECT m.record_id, m.seq, m.received_us, m.mail_from, m.raw_sha256, m.raw_length, m.flags, "
-      "m.message_id, m.date_us, m.from_header, m.to_header, m.cc_header, m.subject "
-      "FROM messages m WHERE 1";
+      "m.message_id, m.date_us, m.from_header, m.to_header, m.cc_header, m.subject ";
+  if (text.match) {
+    // FTS5 drives: matches come in rowid (= seq) order and each is joined to its row.
+    s.sql +=
+        ", snippet(f.fulltext_index, -1, char(1), char(2), '…', 24), bm25(f.fulltext_index) "
+        "FROM fulltext.fulltext_index f JOIN messages m ON m.seq = f.rowid WHERE f.fulltext_index MATCH ?";
+    s.values.push_back(*text.match);
+  } else {
+    s.sql += "FROM messages m WHERE 1";
+  }
   if (f.mail_from) s.Where("m.mail_from = ?", *f.mail_from);
   // The address kinds are message_index.h's AddressKind.
-  if (f.rcpt_to)
+  if (f.rcpt_to && text.attached) {
+    s.Where("m.record_id IN (SELECT record_id FROM message_addresses WHERE address = ? AND kind = 0 "
+            "UNION SELECT record_id FROM fulltext.record_recipients WHERE address = ?)", *f.rcpt_to);
+    s.values.push_back(*f.rcpt_to);
+  } else if (f.rcpt_to) {
     s.Where("m.record_id IN (SELECT record_id FROM message_addresses WHERE address = ? AND kind = 0)", *f.rcpt_to);
+  }
   if (f.from)
     s.Where("m.record_id IN (SELECT record_id FROM message_addresses WHERE address = ? AND kind = 1)", *f.from);
   if (f.to) s.Where("m.record_id IN (SELECT record_id FROM message_addresses WHERE address = ? AND kind = 3)", *f.to);
@@ -77,12 +100,23 @@ SearchSql BuildSearch(const MessageFilter& f, bool with_position, bool limited) 
     s.values.push_back(static_cast<int64_t>(f.flags));
   }
   if (f.label) s.Where("m.seq IN (SELECT message_seq FROM message_labels WHERE label = ?)", *f.label);
-  if (with_position) {
-    s.Where(f.oldest_first ? "(m.received_us, m.seq) > (?, ?)" : "(m.received_us, m.seq) < (?, ?)");
-    s.values.emplace_back(int64_t{0});  // placeholders: the caller binds the position
-    s.values.emplace_back(int64_t{0});
+  const bool relevance = text.match && f.by_relevance;
+  if (after && relevance) {
+    s.Where("(bm25(f.fulltext_index) > ? OR (bm25(f.fulltext_index) = ? AND f.rowid < ?))", after->score);
+    s.values.emplace_back(after->score);
+    s.values.emplace_back(static_cast<int64_t>(after->seq));
+  } else if (after && text.match) {
+    s.Where(f.oldest_first ? "f.rowid > ?" : "f.rowid < ?", static_cast<int64_t>(after->seq));
+  } else if (after) {
+    s.Where(f.oldest_first ? "(m.received_us, m.seq) > (?, ?)" : "(m.received_us, m.seq) < (?, ?)", after->received_us);
+    s.values.emplace_back(static_cast<int64_t>(after->seq));
   }
-  s.sql += f.oldest_first ? " ORDER BY m.received_us, m.seq" : " ORDER BY m.received_us DESC, m.seq DESC";
+  if (relevance)
+    s.sql += " ORDER BY bm25(f.fulltext_index), f.rowid DESC";
+  else if (text.match)
+    s.sql += f.oldest_first ? " ORDER BY f.rowid" : " ORDER BY f.rowid DESC";
+  else
+    s.sql += f.oldest_first ? " ORDER BY m.received_us, m.seq" : " ORDER BY m.received_us DESC, m.seq DESC";
   if (limited) s.sql += " LIMIT ?";
   return s;
 }
@@ -115,6 +149,8 @@ void BindAll(Statement& st, const std::vector<Value>& values) {
   for (const Value& v : values) {
     if (std::holds_alternative<int64_t>(v))
       st.Bind(i++, std::get<int64_t>(v));
+    else if (std::holds_alternative<double>(v))
+      st.BindDouble(i++, std::get<double>(v));
     else
       st.Bind(i++, std::string_view(std::get<std::string>(v)));
   }
@@ -138,45 +174,6 @@ class Deadline {
   Clock::time_point at_;
   bool passed_ = false;
 };
-
-// The string value of top-level member `key` in the deterministic JSON the policy
-// decision event writes ({"action":"…",…}); nullopt when absent or not a plain string.
-std::optional<std::string> JsonStringMember(std::string_view json, std::string_view key) {
-  const std::string needle = "\"" + std::string(key) + "\":\"";
-  const size_t at = json.find(needle);
-  if (at == std::string_view::npos) return std::nullopt;
-  std::string out;
-  for (size_t i = at + needle.size(); i < json.size(); ++i) {
-    const char c = json[i];
-    if (c == '"') return out;
-    if (c == '\\') {
-      if (i + 1 >= json.size()) return std::nullopt;
-      const char e = json[++i];
-      if (e != '"' && e != '\\' && e != '/') return std::nullopt;
-      out += e;
-      continue;
-    }
-    out += c;
-  }
-  return std::nullopt;
-}
-
-Status AddDetails(Database& db, MessageSummary& m) {
-  Statement leaf = db.Prepare("SELECT leaf_hash FROM leaves WHERE log = 1 AND seq = ?");
-  leaf.Bind(1, static_cast<int64_t>(m.seq));
-  if (!leaf.Step())
-    return leaf.status().ok() ? Status::Corruption("message " + m.id.ToString() + " has no leaf") : leaf.status();
-  m.leaf_hash = Hash32FromBytes(leaf.Blob(0));
-  Statement rcpt =
-      db.Prepare("SELECT address FROM message_addresses WHERE record_id = ? AND kind = 0 ORDER BY position");
-  rcpt.BindBlob(1, m.id.AsBytes());
-  while (rcpt.Step()) m.rcpt_to.emplace_back(rcpt.Text(0));
-  if (!rcpt.status().ok()) return rcpt.status();
-  auto labels = ReadMessageLabels(db, m.seq);
-  if (!labels.ok()) return labels.status();
-  for (MessageLabel& l : *labels) m.labels.push_back(std::move(l.label));
-  return Status::Ok();
-}
 
 std::string Base64UrlNoPad(std::string_view raw) {
   std::string b = Base64Encode(raw);
@@ -261,21 +258,20 @@ std::string MessageFilter::Canonical() const {
   if (flags) out += "flags=" + std::to_string(flags) + "\n";
   text("label", label);
   text("decision", decision);
+  text("text", this->text);  // absent without text: cursors issued before full-text search stay valid
   out += oldest_first ? "order=oldest\n" : "order=newest\n";
+  if (by_relevance) out += "order=relevance\n";
   return out;
 }
 
 Result<SearchPage> SearchMessages(Database& db, const MessageFilter& filter, const std::optional<SearchPosition>& after,
-                                  uint32_t limit, std::chrono::milliseconds time_limit) {
+                                  uint32_t limit, std::chrono::milliseconds time_limit, MessageDetailCache* details) {
   if (limit == 0) return Status::InvalidArgument("a page holds at least one message");
+  auto text = PrepareTextSearch(db, filter);  // before the transaction: ATTACH cannot run inside one
+  if (!text.ok()) return text.status();
   // A decision is not in the index row: rows are filtered here, so SQL cannot stop early.
   const bool limited = !filter.decision;
-  SearchSql q = BuildSearch(filter, after.has_value(), limited);
-  if (after) {
-    const size_t n = q.values.size();
-    q.values[n - 2] = after->received_us;
-    q.values[n - 1] = static_cast<int64_t>(after->seq);
-  }
+  SearchSql q = BuildSearch(filter, *text, after, limited);
   if (limited) q.values.emplace_back(static_cast<int64_t>(limit) + 1);
 
   Transaction tx(db, Transaction::Kind::kDeferred);  // one snapshot for the rows and their details
@@ -285,6 +281,7 @@ Result<SearchPage> SearchMessages(Database& db, const MessageFilter& filter, con
   // An interrupted statement fails with SQLite's "interrupted": report the time limit.
   auto failed = [&](const Status& s) { return deadline.Passed() ? Status::LimitExceeded(too_long) : s; };
   SearchPage page;
+  double last_score = 0;  // of the last message on the page (relevance cursors)
   {
     OwnStatement st(db, q.sql);
     BindAll(*st, q.values);
@@ -293,18 +290,20 @@ Result<SearchPage> SearchMessages(Database& db, const MessageFilter& filter, con
       m.id = RecordId::FromBytes(st->Blob(0));
       m.seq = static_cast<uint64_t>(st->Int(1));
       m.received_us = st->Int(2);
-      auto decision = ReadRecordedDecision(db, m.seq);
-      if (decision.ok())
-        m.decision = decision->action;
-      else if (decision.status().code() != Status::Code::kNotFound)
-        return failed(decision.status());
-      if (filter.decision && m.decision != *filter.decision) {
-        if (deadline.Passed()) return Status::LimitExceeded(too_long);
-        continue;
+      if (filter.decision) {  // row by row: the page's details are read once it is complete
+        auto decision = ReadRecordedDecision(db, m.seq);
+        if (decision.ok())
+          m.decision = decision->action;
+        else if (decision.status().code() != Status::Code::kNotFound)
+          return failed(decision.status());
+        if (m.decision != *filter.decision) {
+          if (deadline.Passed()) return Status::LimitExceeded(too_long);
+          continue;
+        }
       }
       if (page.messages.size() == limit) {
         const MessageSummary& last = page.messages.back();
-        page.next = SearchPosition{last.received_us, last.seq};
+        page.next = SearchPosition{last.received_us, last.seq, last_score};
         break;
       }
       m.mail_from = st->Text(3);
@@ -317,16 +316,30 @@ Result<SearchPage> SearchMessages(Database& db, const MessageFilter& filter, con
       m.to_header = st->Text(10);
       m.cc_header = st->Text(11);
       m.subject = st->Text(12);
-      if (Status s = AddDetails(db, m); !s.ok()) return failed(s);
+      if (text->match) {
+        m.snippet = ParseSnippet(st->Text(kSnippetColumn));
+        last_score = st->Double(kScoreColumn);
+      }
       page.messages.push_back(std::move(m));
     }
     if (!st->status().ok()) return failed(st->status());
+  }
+  // Leaf hashes, recipients, decisions and labels: one statement each for the page.
+  if (Status s = AddMessageDetails(db, page.messages, details); !s.ok()) return failed(s);
+  if (text->attached) {
+    auto lag = ReadFulltextLag(db);
+    if (!lag.ok()) return failed(lag.status());
+    page.fulltext = *lag;
   }
   return page;
 }
 
 Result<std::vector<std::string>> ExplainSearch(Database& db, const MessageFilter& filter, bool with_position) {
-  SearchSql q = BuildSearch(filter, with_position, !filter.decision);
+  auto text = PrepareTextSearch(db, filter);
+  if (!text.ok()) return text.status();
+  std::optional<SearchPosition> after;
+  if (with_position) after = SearchPosition{};
+  SearchSql q = BuildSearch(filter, *text, after, !filter.decision);
   OwnStatement st(db, "EXPLAIN QUERY PLAN " + q.sql);
   std::vector<std::string> out;
   while (st->Step()) out.emplace_back(st->Text(3));
@@ -335,10 +348,16 @@ Result<std::vector<std::string>> ExplainSearch(Database& db, const MessageFilter
 }
 
 std::string EncodeSearchCursor(const MessageFilter& filter, const SearchPosition& position) {
+  const bool relevance = filter.text && filter.by_relevance;
   Bytes body;
-  AppendU8(body, kCursorVersion);
+  AppendU8(body, relevance ? kRelevanceCursorVersion : kCursorVersion);
   AppendU64(body, static_cast<uint64_t>(position.received_us));
   AppendU64(body, position.seq);
+  if (relevance) {
+    uint64_t bits;
+    std::memcpy(&bits, &position.score, sizeof(bits));
+    AppendU64(body, bits);
+  }
   return Base64UrlNoPad(body + CursorCheck(body, filter));
 }
 
@@ -351,36 +370,30 @@ Result<SearchPosition> DecodeSearchCursor(const MessageFilter& filter, std::stri
   }
   while (std64.size() % 4 != 0) std64 += '=';
   auto raw = DecodeCanonicalBase64(std64);
-  if (!raw || raw->size() != kCursorBytes) return bad;
+  const bool relevance = filter.text && filter.by_relevance;
+  const size_t size = relevance ? kRelevanceCursorBytes : kCursorBytes;
+  if (!raw || raw->size() != size) return bad;
   const std::string_view all = *raw;
-  const std::string_view body = all.substr(0, kCursorBytes - kCursorCheckBytes);
+  const std::string_view body = all.substr(0, size - kCursorCheckBytes);
   const auto* bytes = reinterpret_cast<const unsigned char*>(all.data());
-  if (bytes[0] != kCursorVersion || all.substr(body.size()) != CursorCheck(body, filter)) return bad;
+  if (bytes[0] != (relevance ? kRelevanceCursorVersion : kCursorVersion) ||
+      all.substr(body.size()) != CursorCheck(body, filter))
+    return bad;
   SearchPosition p;
   p.received_us = static_cast<int64_t>(ReadU64(bytes + 1));
   p.seq = ReadU64(bytes + 9);
+  if (relevance) {
+    const uint64_t bits = ReadU64(bytes + 17);
+    std::memcpy(&p.score, &bits, sizeof(bits));
+  }
   return p;
 }
 
 Result<RecordedDecision> ReadRecordedDecision(Database& db, uint64_t message_seq) {
-  Statement st = db.Prepare(
-      "SELECT e.seq, p.payload FROM audit_event_targets t JOIN audit_events e ON e.record_id = t.record_id "
-      "JOIN payloads p ON p.record_id = t.record_id WHERE t.log = 1 AND t.seq = ? AND e.type = ? "
-      "ORDER BY e.seq LIMIT 1");
-  st.Bind(1, static_cast<int64_t>(message_seq)).Bind(2, static_cast<int64_t>(auditevent::kPolicyDecision));
-  if (!st.Step()) {
-    if (!st.status().ok()) return st.status();
-    return Status::NotFound("no policy decision for message " + std::to_string(message_seq));
-  }
-  RecordedDecision d;
-  d.event_seq = static_cast<uint64_t>(st.Int(0));
-  auto payload = AuditPayload::Decode(st.Blob(1));
-  if (!payload.ok()) return payload.status();
-  auto action = JsonStringMember(payload->detail, "action");
-  if (!action) return Status::Corruption("policy decision " + std::to_string(d.event_seq) + " names no action");
-  d.action = std::move(*action);
-  d.policy = JsonStringMember(payload->detail, "policy").value_or("");
-  return d;
+  auto found = ReadRecordedDecisions(db, {message_seq});
+  if (!found.ok()) return found.status();
+  if (found->empty()) return Status::NotFound("no policy decision for message " + std::to_string(message_seq));
+  return std::move(found->begin()->second);
 }
 
 Result<std::vector<MessageLabel>> ReadMessageLabels(Database& db, uint64_t message_seq) {

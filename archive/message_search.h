@@ -12,6 +12,25 @@
 // is a bound parameter. A search that runs longer than its time limit is interrupted
 // (LimitExceeded), so a filter that cannot use an index is bounded, not unbounded.
 //
+// Full-text search (MessageFilter::text): the query (archive/fulltext/fulltext_query.h)
+// becomes an FTS5 MATCH over the full-text index, a separate file attached read-only to
+// the connection on first use (archive/fulltext/fulltext_schema.h), joined to the
+// metadata index by seq, so every other filter combines with it. Text searches are
+// ordered by seq (commit order), newest first unless oldest_first: FTS5 walks its rowids
+// (= seqs) in either direction itself, so a page reads only as many matches as it shows
+// and never sorts the match set. The cursor is the same opaque, filter-bound position;
+// a text search continues strictly after its seq (received time is carried but not
+// compared), so paging stays stable while messages are committed and indexed. With
+// by_relevance the order is bm25 (best first, then newest): every match is scored and
+// sorted, and the cursor carries the score; as scores shift when the index grows, pages
+// of a relevance search taken during ingest may repeat or miss a message (use the
+// default order to page exhaustively). Results show only what the indexer has reached:
+// SearchPage::fulltext says how far behind it is.
+//
+// Envelope recipients: rcpt_to matches the envelope recipients and the recipients of
+// record (journal reports, X-Gm-Original-To) that the full-text index holds, whenever its
+// file exists (with or without text).
+//
 // Functions over a caller-owned Database (read-only is enough); one thread per Database.
 #pragma once
 
@@ -20,6 +39,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "archive/database.h"
@@ -51,7 +71,10 @@ struct MessageFilter {
   uint32_t flags = 0;                                      // every one of these bits set
   std::optional<std::string> label;
   std::optional<std::string> decision;  // the policy decision's action, e.g. "accept"
+  // A full-text query (q=): InvalidArgument when its syntax is wrong (fulltext_query.h).
+  std::optional<std::string> text;
   bool oldest_first = false;
+  bool by_relevance = false;  // with `text`: best match first (bm25); ignored without it
   // Addresses compare case-insensitively (ASCII), as the index columns are NOCASE.
 
   // A canonical text of every member, for binding cursors to their search.
@@ -62,6 +85,16 @@ struct MessageFilter {
 struct SearchPosition {
   int64_t received_us = 0;
   uint64_t seq = 0;
+  double score = 0;  // relevance order only: the bm25 score (lower is better)
+};
+
+// A passage of a full-text match. `text` is plain UTF-8 (not escaped, may hold line
+// breaks; "…" where it was cut); each highlight is {offset, length} in bytes of `text`,
+// in order, not overlapping, covering a matched word. E.g. text "the weekly meeting",
+// highlights {{4, 6}}: "weekly". JSON: {"text": "...", "highlights": [[4, 6]]}.
+struct SearchSnippet {
+  std::string text;
+  std::vector<std::pair<uint32_t, uint32_t>> highlights;
 };
 
 // What a search returns per message: the index row's fields, the envelope recipients,
@@ -81,17 +114,36 @@ struct MessageSummary {
   std::string message_id, from_header, to_header, cc_header, subject;
   std::optional<int64_t> date_us;
   std::vector<std::string> labels;
+  std::optional<SearchSnippet> snippet;  // text searches only: the best passage
+};
+
+// How far the full-text index is behind the archive, read in the search's transaction.
+struct FulltextLag {
+  int64_t indexed_through_seq = -1;  // every message seq <= this is searchable by text
+  int64_t committed_seq = -1;        // the last committed message seq
+  uint64_t lag_messages = 0;         // committed_seq - indexed_through_seq
+  // Received time (UTC µs) of the oldest message not indexed yet; lag in seconds is now
+  // minus this. Unset when caught up.
+  std::optional<int64_t> oldest_unindexed_received_us;
 };
 
 struct SearchPage {
   std::vector<MessageSummary> messages;
   std::optional<SearchPosition> next;  // set when more messages follow the last one
+  std::optional<FulltextLag> fulltext;  // set when the search read the full-text index
 };
 
+class MessageDetailCache;  // message_details.h
+
 // One page of at most `limit` messages after `after` (from the start when unset). Runs in
-// one read transaction. LimitExceeded when it takes longer than `time_limit`.
+// one read transaction. LimitExceeded when it takes longer than `time_limit`. The fixed
+// details of the messages shown (leaf hash, recipients, decision) come from `details`
+// where it holds them, and are kept there (message_details.h); null reads every one.
+// With filter.text: InvalidArgument for a query with bad syntax (the message names the
+// problem); Unavailable when there is no full-text index (full-text search is off).
 Result<SearchPage> SearchMessages(Database& db, const MessageFilter& filter, const std::optional<SearchPosition>& after,
-                                  uint32_t limit, std::chrono::milliseconds time_limit);
+                                  uint32_t limit, std::chrono::milliseconds time_limit,
+                                  MessageDetailCache* details = nullptr);
 
 // EXPLAIN QUERY PLAN of the search statement for `filter`, one line per step (for tests
 // and for operators asking why a search is slow).
@@ -103,8 +155,9 @@ Result<std::vector<std::string>> ExplainSearch(Database& db, const MessageFilter
 std::string EncodeSearchCursor(const MessageFilter& filter, const SearchPosition& position);
 Result<SearchPosition> DecodeSearchCursor(const MessageFilter& filter, std::string_view cursor);
 
-// The policy decision recorded for message `seq`: the action and policy of its
-// policy.decision audit event (NotFound when it has none).
+// The policy decision recorded for message `seq`: the action and policy of its first
+// policy.decision audit event (NotFound when it has none), through message_decisions
+// (schema/005; ReadRecordedDecisions in message_details.h reads a page's at once).
 struct RecordedDecision {
   uint64_t event_seq = 0;
   std::string action, policy;

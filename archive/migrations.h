@@ -19,5 +19,8 @@ struct Migration {
 const std::vector<Migration>& Migrations();  // generated, ascending versions
 int LatestSchemaVersion();
 Status ApplyMigrations(Database& db);
+// The same for another database file with its own list (ascending versions), e.g. the
+// full-text index (archive/fulltext/fulltext_schema.h).
+Status ApplyMigrations(Database& db, const std::vector<Migration>& migrations);
 
 }  // namespace chainmail

@@ -59,6 +59,8 @@ Result<ApiToken> FindApiToken(Database& db, const std::string& id);
 // The token `secret` belongs to (NotFound for anything else, malformed or unknown alike).
 // The caller decides about expiry and revocation (ApiToken::Unusable).
 Result<ApiToken> TokenForSecret(Database& db, std::string_view secret);
+// last_used_us is kept to this resolution: a token used again within it is not written.
+inline constexpr int64_t kTokenLastUsedResolutionUs = 60'000'000;
 // Sets last_used_us when the stored value is older than a minute (a short write on `db`,
 // which must be a read-write connection; contention is not an error worth failing a
 // request for, so a busy database is skipped).

@@ -3,6 +3,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "archive/format/leaf.h"
 #include "archive/format/utf8.h"
 
@@ -56,7 +58,13 @@ AuditIndexRow BuildAuditIndexRow(Database& db, uint64_t seq, uint16_t type, cons
   row.event_us = static_cast<int64_t>(p.event_time_us);
   row.actor = ValidText(p.actor);
   row.outcome = ValidText(p.outcome);
-  for (const TargetRef& t : p.targets) row.targets.emplace_back(LogNumber(db, t.log_id), t.seq);
+  // A search names up to a page of messages, all of one log: look each log up once.
+  std::vector<std::pair<Hash32, int>> logs;
+  for (const TargetRef& t : p.targets) {
+    auto known = std::find_if(logs.begin(), logs.end(), [&t](const auto& l) { return l.first == t.log_id; });
+    if (known == logs.end()) known = logs.insert(logs.end(), {t.log_id, LogNumber(db, t.log_id)});
+    row.targets.emplace_back(known->second, t.seq);
+  }
   return row;
 }
 

@@ -6,11 +6,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "archive/archive.h"
+#include "archive/fulltext/fulltext_indexer.h"
+#include "archive/message_details.h"
 #include "archive/reader_pool.h"
 #include "audit/api_tokens.h"
 #include "service/api/denial_tracker.h"
@@ -24,6 +27,7 @@ struct ApiLimits {
   uint32_t max_page = 500;                            // `limit` upper bound
   uint32_t default_page = 50;
   std::chrono::milliseconds query_time{2000};          // a search running longer is cut off (503)
+  size_t detail_cache_bytes = 64u << 20;               // MessageDetailCache (archive/message_details.h)
   uint32_t auth_failures_per_window = 10;              // then 429 until the window ends
   int64_t auth_window_us = 60'000'000;
   HealthOptions health;                                // /healthz thresholds
@@ -35,6 +39,8 @@ class ApiContext {
 
   Archive& archive() { return archive_; }
   ReaderPool& readers() { return readers_; }
+  // What searches showed of messages that never changes (message_details.h).
+  MessageDetailCache& details() { return details_; }
   const ApiLimits& limits() const { return limits_; }
   DenialTracker& denials() { return denials_; }
   Metrics& metrics() { return metrics_; }
@@ -42,18 +48,28 @@ class ApiContext {
   // Export and verification jobs (jobs.h): in memory, one worker, forgotten at restart.
   JobRunner& jobs() { return *jobs_; }
   const std::string& data_dir() const { return archive_.options().data_dir; }
-  // A short write outside the writer's batches (a token's last use); serialised here.
+  // The full-text indexer (null when full-text search is off): /metrics and /healthz report
+  // it. Set once, before serving.
+  void SetFulltext(std::shared_ptr<FulltextIndexer> indexer);
+  const FulltextIndexer* fulltext() const { return fulltext_.get(); }
+  // A short write outside the writer's batches (a token's last use); serialised here. At
+  // most once a minute per token (kTokenLastUsedResolutionUs), and attempted at most once
+  // a second while the database is busy; a request with a recent last use locks nothing.
   void MarkUsed(const ApiToken& token, int64_t now_us);
 
  private:
   Archive& archive_;
   ApiLimits limits_;
   ReaderPool readers_;
+  MessageDetailCache details_;
   DenialTracker denials_;
   Metrics metrics_;
   HealthMonitor health_;
+  std::shared_ptr<FulltextIndexer> fulltext_;
+  static constexpr int64_t kTouchRetryUs = 1'000'000;
   std::mutex touch_mu_;
   std::unique_ptr<Database> touch_db_;  // guarded by touch_mu_; opened on first use
+  std::map<std::string, int64_t> touch_tried_us_;  // guarded by touch_mu_; token id -> last attempt
   // Last, so it is destroyed first: its running job may use everything above.
   std::unique_ptr<JobRunner> jobs_;
 };

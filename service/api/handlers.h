@@ -23,6 +23,9 @@ Checked<ApiResponse> PutMessageLabel(ApiContext& ctx, const Call& call);
 Checked<ApiResponse> DeleteMessageLabel(ApiContext& ctx, const Call& call);
 Checked<ApiResponse> GetMessageRaw(ApiContext& ctx, const Call& call);
 Checked<ApiResponse> GetMessageProof(ApiContext& ctx, const Call& call);
+// message_part_handlers.cpp (officer)
+Checked<ApiResponse> GetMessageParts(ApiContext& ctx, const Call& call);
+Checked<ApiResponse> GetMessagePart(ApiContext& ctx, const Call& call);
 
 // audit_handlers.cpp, checkpoint_handlers.cpp (auditor)
 Checked<ApiResponse> ListAuditEvents(ApiContext& ctx, const Call& call);

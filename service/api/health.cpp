@@ -166,6 +166,23 @@ Check NewestMessageCheck(const LogHead& messages, int64_t now_us, std::chrono::s
   return c;
 }
 
+Check FulltextCheck(const FulltextIndexerStatus& f, std::chrono::seconds max_lag) {
+  const bool behind = max_lag.count() > 0 && f.lag_seconds > static_cast<double>(max_lag.count());
+  const bool failing_batches = !f.last_error.empty();
+  Check c = Make(behind || failing_batches ? Health::kDegraded : Health::kOk);
+  c.json.Str("detail", failing_batches ? "indexing fails: " + f.last_error
+                       : behind        ? "messages wait longer than health.max_fulltext_lag_s to become searchable"
+                       : f.lag_messages == 0 ? "every message is searchable by text"
+                                             : "the index is catching up")
+      .Int("lag_messages", static_cast<int64_t>(f.lag_messages))
+      .Int("lag_s", static_cast<int64_t>(f.lag_seconds))
+      .Int("max_lag_s", max_lag.count())
+      .Int("indexed_through_seq", f.indexed_through_seq)
+      .Int("documents", static_cast<int64_t>(f.indexed_total))
+      .Bool("backfilling", f.backfilling);
+  return c;
+}
+
 Check ReadFailure(const std::string& what, const Status& s) {
   Check c = Make(s.code() == Status::Code::kUnavailable ? Health::kDegraded : Health::kFailing);
   c.json.Str("detail", "cannot read " + what + ": " + s.message());
@@ -219,6 +236,8 @@ HealthReport HealthMonitor::Run(int64_t now_us) {
         checks.emplace_back("newest_message", NewestMessageCheck(*head, now_us, options_.max_message_age));
     }
   }
+  if (const FulltextIndexer* indexer = fulltext_.load(std::memory_order_acquire))
+    checks.emplace_back("fulltext", FulltextCheck(indexer->status(), options_.max_fulltext_lag));
   HealthReport report;
   JsonWriter all = JsonWriter::Object();
   for (auto& [name, c] : checks) {

@@ -4,7 +4,8 @@
 // the decoder's window, whatever the size), from a connection of its own so that a slow
 // download never holds one of the pool's readers. The read is audited before the first
 // byte; If-None-Match with the SHA-256 ETag answers 304 (audited too: it confirms the
-// content's hash).
+// content's hash). HEAD (route.h) answers the same head without streaming anything, its
+// audit event marked "head".
 //
 // /proof is a C2SP tlog-proof (c2sp.org/tlog-proof@v1): the leaf itself as `extra`
 // (base64 of the 132-byte leaf v1, so a verifier recomputes the leaf hash and checks the
@@ -85,9 +86,12 @@ Checked<ApiResponse> GetMessageRaw(ApiContext& ctx, const Call& call) {
   if (!target.ok()) return ProblemFromStatus(target.status());
   const std::string etag = "\"" + ToHex(row->raw_sha256) + "\"";
   const bool not_modified = NoneMatchHits(call.request.Header("if-none-match"), etag);
-  AuditEvent event = call.Event(
-      auditevent::kMessageRead,
-      JsonWriter::Object().Str("id", id->ToString()).Bool("raw", true).Bool("not_modified", not_modified).Done());
+  // A HEAD is audited as the read it stands for, marked so: it disclosed the ETag (the
+  // SHA-256), not the bytes.
+  JsonWriter detail = JsonWriter::Object();
+  detail.Str("id", id->ToString()).Bool("raw", true).Bool("not_modified", not_modified);
+  if (call.request.method == "HEAD") detail.Bool("head", true);
+  AuditEvent event = call.Event(auditevent::kMessageRead, detail.Done());
   if (auto audited = AuditLog(ctx.archive()).RecordAbout(std::move(event), *target); !audited.ok())
     return Unaudited(audited.status());
 

@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "archive/format/json_text.h"
+#include "archive/fulltext/fulltext_query.h"
 #include "archive/format/payload_tags.h"
 #include "archive/message_reader.h"
 #include "archive/message_search.h"
@@ -25,8 +26,8 @@ constexpr size_t kMaxAddressBytes = 320;
 constexpr size_t kMaxCursorBytes = 64;
 
 // Filters on header-derived fields: an auditor may not use them.
-constexpr std::string_view kHeaderFilters[] = {"from",       "to",         "cc",          "subject",
-                                               "message_id", "date_since", "date_before", "label"};
+constexpr std::string_view kHeaderFilters[] = {"from",       "to",         "cc",    "subject", "message_id",
+                                               "date_since", "date_before", "label", "q"};
 
 int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -61,6 +62,7 @@ constexpr TextField kTextFields[] = {
     {"subject", &MessageFilter::subject, kMaxParameterBytes},
     {"message_id", &MessageFilter::message_id, kMaxParameterBytes},
     {"label", &MessageFilter::label, kMaxLabelBytes},
+    {"q", &MessageFilter::text, kMaxParameterBytes},
 };
 
 struct TimeField {
@@ -84,7 +86,7 @@ Checked<SearchRequest> ParseSearch(ApiContext& ctx, const Call& call) {
   auto p =
       QueryParams::Parse(call.request, {"mail_from", "rcpt_to", "from", "to", "cc", "subject", "message_id",
                                         "received_since", "received_before", "date_since", "date_before", "min_size",
-                                        "max_size", "flags", "label", "decision", "order", "limit", "cursor"});
+                                        "max_size", "flags", "label", "decision", "order", "limit", "cursor", "q"});
   if (!p.ok()) return p.error();
   if (call.role() != Role::kOfficer) {
     for (std::string_view name : kHeaderFilters) {
@@ -113,7 +115,7 @@ Checked<SearchRequest> ParseSearch(ApiContext& ctx, const Call& call) {
   auto min_size = p->Int("min_size", 0, INT64_MAX);
   auto max_size = p->Int("max_size", 0, INT64_MAX);
   auto decision = p->Word("decision", {"accept", "quarantine", "reject", "throttle"});
-  auto order = p->Word("order", {"newest", "oldest"});
+  auto order = p->Word("order", {"newest", "oldest", "relevance"});
   auto flags = TextFilter(*p, "flags", kMaxParameterBytes);
   auto cursor = TextFilter(*p, "cursor", kMaxCursorBytes);
   auto limit = p->Int("limit", 1, ctx.limits().max_page);
@@ -129,6 +131,13 @@ Checked<SearchRequest> ParseSearch(ApiContext& ctx, const Call& call) {
   f.decision = *decision;
   if (f.label && !ValidLabel(*f.label)) return BadParameter("label", LabelSyntax());
   f.oldest_first = *order == "oldest";
+  f.by_relevance = *order == "relevance";
+  if (f.by_relevance && !f.text) return BadParameter("order", "order=relevance needs a full-text query (q)");
+  if (f.text) {
+    if (ctx.fulltext() == nullptr)
+      return UnavailableProblem("full-text search is off on this server (fulltext.enabled); search without q");
+    if (Status s = TranslateFulltextQuery(*f.text).status(); !s.ok()) return BadParameter("q", "q: " + s.message());
+  }
   if (*flags) {
     std::string_view rest = **flags;
     while (true) {
@@ -166,6 +175,27 @@ Checked<SearchRequest> ParseSearch(ApiContext& ctx, const Call& call) {
   return r;
 }
 
+// {"text": "...", "highlights": [[offset, length], ...]}: byte ranges of the UTF-8 text.
+std::string SnippetJson(const SearchSnippet& snippet) {
+  JsonWriter ranges = JsonWriter::Array();
+  for (const auto& [offset, length] : snippet.highlights)
+    ranges.Raw("[" + std::to_string(offset) + "," + std::to_string(length) + "]");
+  return JsonWriter::Object().Str("text", snippet.text).Raw("highlights", ranges.Done()).Done();
+}
+
+// How far the full-text index lags behind the archive, as of this search.
+std::string IndexJson(const FulltextLag& lag) {
+  JsonWriter w = JsonWriter::Object();
+  w.Int("indexed_through_seq", lag.indexed_through_seq)
+      .Int("committed_seq", lag.committed_seq)
+      .Int("lag_messages", static_cast<int64_t>(lag.lag_messages));
+  if (lag.oldest_unindexed_received_us)
+    w.Int("lag_seconds", std::max<int64_t>(0, (NowUs() - *lag.oldest_unindexed_received_us) / 1'000'000));
+  else
+    w.Int("lag_seconds", 0);
+  return w.Done();
+}
+
 std::string SummaryJson(const MessageSummary& m, bool officer) {
   JsonWriter w = JsonWriter::Object();
   w.Str("id", m.id.ToString())
@@ -189,6 +219,7 @@ std::string SummaryJson(const MessageSummary& m, bool officer) {
         .Str("cc", m.cc_header)
         .Str("subject", m.subject)
         .Raw("labels", StringArray(m.labels));
+    if (m.snippet) w.Raw("snippet", SnippetJson(*m.snippet));
   }
   return w.Done();
 }
@@ -264,9 +295,12 @@ Checked<ApiResponse> ListMessages(ApiContext& ctx, const Call& call) {
   {
     auto reader = ctx.readers().Acquire();
     if (!reader.ok()) return ProblemFromStatus(reader.status());
-    page = chainmail::SearchMessages(**reader, req->filter, req->after, req->limit, ctx.limits().query_time);
+    page = chainmail::SearchMessages(**reader, req->filter, req->after, req->limit, ctx.limits().query_time,
+                                     &ctx.details());
   }
   if (!page.ok()) {
+    if (page.status().code() == Status::Code::kInvalidArgument && req->filter.text)
+      return BadParameter("q", "q: " + page.status().message());
     if (page.status().code() == Status::Code::kLimitExceeded)
       return UnavailableProblem("the search took longer than " + std::to_string(ctx.limits().query_time.count()) +
                                 " ms; narrow it: a shorter received_since/received_before range, an envelope "
@@ -289,6 +323,7 @@ Checked<ApiResponse> ListMessages(ApiContext& ctx, const Call& call) {
   for (const MessageSummary& m : page->messages) items.Raw(SummaryJson(m, officer));
   JsonWriter out = JsonWriter::Object();
   out.Raw("messages", items.Done());
+  if (page->fulltext) out.Raw("index", IndexJson(*page->fulltext));
   if (page->next)
     out.Str("next_cursor", EncodeSearchCursor(req->filter, *page->next));
   else

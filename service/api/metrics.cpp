@@ -140,6 +140,34 @@ void WriteSmtp(Exposition& out, const SmtpCounters& s) {
       out.Sample("chainmail_smtp_replies_total", "code=\"" + std::to_string(code) + "\"", n);
 }
 
+void WriteFulltext(Exposition& out, const FulltextIndexerStatus& f) {
+  out.Family("chainmail_fulltext_lag_messages", "gauge",
+             "Committed messages not yet searchable by text (q=): the indexer's backlog.");
+  out.Sample("chainmail_fulltext_lag_messages", "", f.lag_messages);
+  out.Family("chainmail_fulltext_lag_seconds", "gauge",
+             "Age of the oldest message not yet searchable by text; 0 when the index is caught up.");
+  out.Sample("chainmail_fulltext_lag_seconds", "", std::to_string(f.lag_seconds));
+  out.Family("chainmail_fulltext_indexed_through_seq", "gauge",
+             "Every message up to this seq of the messages log is indexed (-1: none).");
+  out.Sample("chainmail_fulltext_indexed_through_seq", "", std::to_string(f.indexed_through_seq));
+  out.Family("chainmail_fulltext_documents", "gauge", "Messages in the full-text index.");
+  out.Sample("chainmail_fulltext_documents", "", f.indexed_total);
+  out.Family("chainmail_fulltext_indexed_total", "counter",
+             "Messages indexed by this process, by where their text came from: handed over by the receiving "
+             "session, or read back from the archive (backfill, restart, a full hand-off queue).");
+  out.Sample("chainmail_fulltext_indexed_total", "source=\"handoff\"", f.from_handoff);
+  out.Sample("chainmail_fulltext_indexed_total", "source=\"archive\"", f.from_archive);
+  out.Family("chainmail_fulltext_dropped_offers_total", "counter",
+             "Hand-offs that did not fit the indexer's queue (those messages are read back later).");
+  out.Sample("chainmail_fulltext_dropped_offers_total", "", f.dropped_offers);
+  out.Family("chainmail_fulltext_unreadable_total", "counter",
+             "Messages the indexer could not read back from the archive (not indexed; see chainmail verify).");
+  out.Sample("chainmail_fulltext_unreadable_total", "", f.unreadable);
+  out.Family("chainmail_fulltext_backfilling", "gauge",
+             "1 while the indexer reads messages back from the archive and is not caught up.");
+  out.Sample("chainmail_fulltext_backfilling", "", std::string(f.backfilling ? "1" : "0"));
+}
+
 }  // namespace
 
 Metrics::Metrics()
@@ -188,6 +216,7 @@ std::string Metrics::Render(const WriterStats& writer) const {
 
   WriteWriter(out, writer);
   if (const SmtpCounters* smtp = smtp_.load(std::memory_order_acquire)) WriteSmtp(out, *smtp);
+  if (const FulltextIndexer* indexer = fulltext_.load(std::memory_order_acquire)) WriteFulltext(out, indexer->status());
   return out.Take();
 }
 

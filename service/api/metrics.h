@@ -2,7 +2,8 @@
 // format 0.0.4. What it counts itself: REST responses by route pattern, method and status.
 // What it reads when rendered: the single writer's WriterStats (commits, batch sizes and
 // commit times as histograms) and the SMTP receiver's SmtpCounters (replies by code,
-// sessions, messages and bytes archived). Never an address, a subject or any content:
+// sessions, messages and bytes archived) and the full-text indexer's status (lag in
+// messages and seconds, documents indexed). Never an address, a subject or any content:
 // labels are route patterns from the table, methods, status and reply codes only.
 //
 // Counting is a relaxed atomic increment in a table sized once at construction (no lock,
@@ -15,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "archive/fulltext/fulltext_indexer.h"
 #include "archive/group_commit_writer.h"
 #include "service/api/route.h"
 #include "service/net/smtp_counters.h"
@@ -34,6 +36,8 @@ class Metrics {
   // The SMTP receiver whose counters /metrics reports. Call once, before the REST server
   // starts; `smtp` must outlive this. Null (the default): no SMTP figures.
   void WatchSmtp(const SmtpCounters* smtp) { smtp_.store(smtp, std::memory_order_release); }
+  // The full-text indexer whose status /metrics reports; same rules as WatchSmtp.
+  void WatchFulltext(const FulltextIndexer* indexer) { fulltext_.store(indexer, std::memory_order_release); }
 
   // The exposition text (Content-Type kContentType).
   std::string Render(const WriterStats& writer) const;
@@ -48,6 +52,7 @@ class Metrics {
   const size_t routes_;  // rows 0..routes_-1: Routes(); then one per unmatched method
   std::unique_ptr<std::atomic<uint64_t>[]> requests_;  // [row * kStatuses + status - kMinStatus]
   std::atomic<const SmtpCounters*> smtp_{nullptr};
+  std::atomic<const FulltextIndexer*> fulltext_{nullptr};
 };
 
 }  // namespace chainmail

@@ -56,15 +56,17 @@ AuditEvent Call::Event(uint16_t type, std::string detail_json) const {
 RouteMatch MatchRoute(std::string_view method, std::string_view path) {
   RouteMatch m;
   const auto segs = Segments(path);
+  const std::string_view wanted = method == "HEAD" ? std::string_view("GET") : method;
   for (const Route& r : Routes()) {
     std::map<std::string, std::string> params;
     if (!Matches(r.pattern, segs, &params)) continue;
-    if (r.method == method) {
+    if (r.method == wanted) {
       m.route = &r;
       m.path = std::move(params);
       return m;
     }
     m.allowed_methods.push_back(r.method);
+    if (r.method == "GET") m.allowed_methods.push_back("HEAD");
   }
   return m;
 }

@@ -59,10 +59,15 @@ struct Route {
 
 const std::vector<Route>& Routes();
 
+// HEAD matches the GET route of its path (RFC 9110 9.3.2: GET without the content): the
+// same authorization, the same handler and so the same audit event, committed before the
+// answer — a HEAD discloses what GET's header fields do (a search's Content-Length, a
+// message's ETag, which is its SHA-256), so it is recorded as the read it stands for. The
+// HTTP layer sends only the head: a streamed body (/raw) is never read.
 struct RouteMatch {
   const Route* route = nullptr;  // null: no route has this path (404) or method (405)
   std::map<std::string, std::string> path;
-  std::vector<std::string_view> allowed_methods;  // for 405's Allow header
+  std::vector<std::string_view> allowed_methods;  // for 405's Allow header (GET brings HEAD)
 };
 RouteMatch MatchRoute(std::string_view method, std::string_view path);
 

@@ -23,6 +23,8 @@ const std::vector<Route>& Routes() {
       {"DELETE", "/api/v1/messages/{id}/labels/{label}", kOfficerOnly, DeleteMessageLabel},
       {"GET", "/api/v1/messages/{id}/raw", kOfficerOnly, GetMessageRaw},
       {"GET", "/api/v1/messages/{id}/proof", kOfficerOrAuditor, GetMessageProof},
+      {"GET", "/api/v1/messages/{id}/parts", kOfficerOnly, GetMessageParts},
+      {"GET", "/api/v1/messages/{id}/parts/{n}", kOfficerOnly, GetMessagePart},
 
       // -- audit log, checkpoints, proofs --
       {"GET", "/api/v1/audit/events", kAuditorOnly, ListAuditEvents},

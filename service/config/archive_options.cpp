@@ -12,6 +12,7 @@ Result<ArchiveOptions> ArchiveOptionsFrom(const Config& c, SigningKeyUse use) {
   o.min_free_bytes = c.min_free_mb << 20;
   o.spool_memory_bytes = c.spool_memory_kb << 10;
   o.checkpoint_keep_days = c.checkpoint_keep_days;
+  o.fulltext_enabled = c.fulltext_enabled;
   if (use == SigningKeyUse::kCreate) {
     auto key = LoadOrCreateSigningKey(c.signing_key);
     if (!key.ok()) return Status::InvalidArgument("evidence.signing_key " + c.signing_key + ": " + key.status().message());

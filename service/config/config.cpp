@@ -138,6 +138,7 @@ Result<Config> Config::Load(const std::string& file, const std::vector<std::stri
   Status checks[] = {
       ParseBool(v, "smtp.require_tls", c.require_tls),
       ParseBool(v, "http.tls", c.http_tls),
+      ParseBool(v, "fulltext.enabled", c.fulltext_enabled),
       ParseUint<uint64_t>(v, "http.max_body_bytes", 1024, 1ull << 30, c.http_max_body_bytes),
       ParseUint<uint32_t>(v, "http.max_connections", 1, 10000, c.http_max_connections),
       ParseUint<uint32_t>(v, "http.max_connections_per_ip", 1, 10000, c.http_max_connections_per_ip),
@@ -145,6 +146,7 @@ Result<Config> Config::Load(const std::string& file, const std::vector<std::stri
       ParseUint<uint32_t>(v, "http.query_timeout_ms", 10, 600000, c.http_query_timeout_ms),
       ParseUint<uint32_t>(v, "http.auth_failures_per_minute", 1, 1000000, c.http_auth_failures_per_minute),
       ParseUint<uint32_t>(v, "health.max_message_age_s", 0, 30u * 86400u, c.health_max_message_age_s),
+      ParseUint<uint32_t>(v, "health.max_fulltext_lag_s", 0, 30u * 86400u, c.health_max_fulltext_lag_s),
       ParseUint<uint64_t>(v, "smtp.max_message_bytes", 1024, 1ull << 40, c.max_message_bytes),
       ParseUint<uint32_t>(v, "smtp.max_recipients", 1, 100000, c.max_recipients),
       ParseUint<uint32_t>(v, "smtp.max_connections", 1, 10000, c.max_connections),

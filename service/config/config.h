@@ -41,6 +41,8 @@ struct Config {
   uint32_t http_query_timeout_ms = 0;
   uint32_t http_auth_failures_per_minute = 0;
   uint32_t health_max_message_age_s = 0;
+  uint32_t health_max_fulltext_lag_s = 0;
+  bool fulltext_enabled = true;
   int zstd_level = 0;
   uint64_t min_free_mb = 0;
   uint64_t spool_memory_kb = 0;

@@ -55,11 +55,17 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"health.max_message_age_s", "3600",
        "/healthz says 'degraded' when the newest archived message is older than this (a quiet journal feed "
        "is an alarm: the gateway may have stopped sending) or when there is none yet; 0 = never."},
+      {"health.max_fulltext_lag_s", "900",
+       "/healthz says 'degraded' when the oldest message not yet searchable by text (q=) was received longer "
+       "ago than this (the indexer is stuck or far behind); 0 = never."},
       {"archive.zstd_level", "3", "zstd compression level, 1-19."},
       {"archive.min_free_mb", "256",
        "Free disk space (MiB) below which new messages get '452 4.3.1' (the sender retries later)."},
       {"archive.spool_memory_kb", "256",
        "A message larger than this is spooled to disk while it arrives (memory stays bounded)."},
+      {"fulltext.enabled", "on",
+       "Full-text search: each message's MIME text is extracted as it is received and indexed in the "
+       "background (data.dir/fulltext.sqlite). off: no extraction at ingest, no index; q= then gets '503'."},
   };
   return kKeys;
 }

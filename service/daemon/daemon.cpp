@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "archive/archive.h"
+#include "archive/fulltext/fulltext_indexer.h"
 #include "audit/decided_ingest.h"
 #include "audit/service_events.h"
 #include "service/config/archive_options.h"
@@ -66,6 +67,7 @@ ApiLimits ApiLimitsFrom(const Config& c) {
   l.query_time = std::chrono::milliseconds(c.http_query_timeout_ms);
   l.auth_failures_per_window = c.http_auth_failures_per_minute;
   l.health.max_message_age = std::chrono::seconds(c.health_max_message_age_s);
+  l.health.max_fulltext_lag = std::chrono::seconds(c.health_max_fulltext_lag_s);
   return l;
 }
 
@@ -114,6 +116,13 @@ int RunDaemon(const Config& config, const BenchmarkSwitches& bench) {
     Say("cannot open the archive: " + archive.status().message());
     return 1;
   }
+  // The full-text indexer backfills whatever the index lacks in the background; ingest
+  // never waits for it.
+  auto indexer = StartFulltextIndexer(**archive);  // null when fulltext.enabled is off
+  if (!indexer.ok()) {
+    Say("cannot open the full-text index in " + config.data_dir + ": " + indexer.status().message());
+    return 1;
+  }
   auto networks = CidrList::Parse(config.smtp_allowed_networks);
   if (!networks.ok()) {
     Say("smtp.allowed_networks: " + networks.status().message());
@@ -149,6 +158,7 @@ int RunDaemon(const Config& config, const BenchmarkSwitches& bench) {
   }
   ApiContext api_context(**archive, ApiLimitsFrom(config));
   api_context.metrics().WatchSmtp(&server.counters());
+  api_context.SetFulltext(*indexer);
   Api api(api_context);
   HttpServer http(*http_options, api);
   if (Status s = http.Start(); !s.ok()) {
@@ -181,6 +191,7 @@ int RunDaemon(const Config& config, const BenchmarkSwitches& bench) {
   if (Status s = RecordServiceStop(**archive, sig == SIGTERM ? "SIGTERM" : "SIGINT"); !s.ok())
     Say("cannot record service.stop in the audit log: " + s.message());
   (*archive)->Close();
+  if (*indexer) (*indexer)->Stop();  // what it had not indexed is read back at the next start
   const WriterStats w = (*archive)->writer_stats();
   Say("writer: " + std::to_string(w.appends) + " submissions in " + std::to_string(w.batches) +
       " commits (largest " + std::to_string(w.max_batch) + "); " + std::to_string(w.apply_us / 1000) +

@@ -43,13 +43,16 @@ ApiError Malformed(std::string detail) {
   return Problem(400, "malformed-request", "Malformed request", std::move(detail));
 }
 
-void Send(Poco::Net::HTTPServerResponse& resp, const ApiResponse& out) {
+// Writes `out`; for a HEAD request (`head`) only its head — the header fields GET's answer
+// has, Content-Length included for a plain body — and a streamed body is never produced.
+void Send(Poco::Net::HTTPServerResponse& resp, const ApiResponse& out, bool head) {
   resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(out.status));
   resp.setContentType(out.content_type);
   for (const auto& [name, value] : out.headers) resp.add(name, value);
   if (out.stream) {
     resp.setChunkedTransferEncoding(true);
     std::ostream& os = resp.send();
+    if (head) return;
     out.stream([&os](std::string_view piece) {
       os.write(piece.data(), static_cast<std::streamsize>(piece.size()));
       return os.good() ? Status::Ok() : Status::IoError("the client went away");
@@ -58,7 +61,7 @@ void Send(Poco::Net::HTTPServerResponse& resp, const ApiResponse& out) {
   }
   resp.setContentLength64(static_cast<Poco::Int64>(out.body.size()));
   std::ostream& os = resp.send();
-  os.write(out.body.data(), static_cast<std::streamsize>(out.body.size()));
+  if (!head) os.write(out.body.data(), static_cast<std::streamsize>(out.body.size()));
 }
 
 // What a MessageException from Poco's parsing of a request head means for the client.
@@ -275,12 +278,12 @@ bool HttpConnection::Serve(Poco::Net::HTTPServerRequestImpl& req, Poco::Net::HTT
   state_.watchdog.Busy(id);
   auto target = ParseRequestTarget(req.getURI());
   if (!target.ok()) {
-    Send(resp, state_.api.Refuse(BadParameter("", target.status().message()), method));
+    Send(resp, state_.api.Refuse(BadParameter("", target.status().message()), method), method == "HEAD");
     return true;  // the request was read in full: the connection is still in step
   }
   r.path = std::move(target->path);
   r.query = std::move(target->query);
-  Send(resp, state_.api.Handle(r));
+  Send(resp, state_.api.Handle(r), method == "HEAD");
   return true;
 }
 
@@ -295,7 +298,7 @@ void HttpConnection::Refuse(Poco::Net::HTTPServerResponseImpl& response, const A
   linger_ = true;
   response.setKeepAlive(false);
   response.set("Server", "chainmail");
-  Send(response, state_.api.Refuse(problem, method));
+  Send(response, state_.api.Refuse(problem, method), method == "HEAD");
 }
 
 }  // namespace chainmail

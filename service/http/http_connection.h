@@ -19,7 +19,8 @@
 //   request (head and body) not in within http.timeout_s 408, closed (ConnectionWatchdog)
 //   POST/PUT/DELETE with neither length nor chunking     an empty body (RFC 9112 6.3),
 //                                                        never a read until EOF
-// Everything else goes to Api::Handle; keep-alive otherwise.
+// Everything else goes to Api::Handle; keep-alive otherwise. A HEAD gets the head of the
+// answer only (Api serves it as GET, route.h); a streamed body is not produced.
 //
 // HttpServerState is what all connections of one server share; the server owns it and
 // keeps it alive until every connection thread has ended. Thread safety: a connection

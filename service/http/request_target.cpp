@@ -7,9 +7,14 @@ namespace chainmail {
 namespace {
 
 Result<std::string> Decode(std::string_view text, bool plus_as_space) {
-  std::string out;
+  std::string in(text), out;
+  // Done here: Poco 1.11's decode turns '+' into a space only after a '?' in its input,
+  // and a query piece has none.
+  if (plus_as_space)
+    for (char& c : in)
+      if (c == '+') c = ' ';
   try {
-    Poco::URI::decode(std::string(text), out, plus_as_space);
+    Poco::URI::decode(in, out, false);
   } catch (const Poco::Exception&) {
     return Status::InvalidArgument("bad percent escape in the request target");
   }

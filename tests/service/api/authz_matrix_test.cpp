@@ -113,9 +113,11 @@ class AuthzMatrix : public ::testing::Test {
 
   // One request from a source address of its own, so that the matrix's many refusals do
   // not trip the per-source slow-down (429) meant for floods.
-  ApiResponse Call(const Route& route, const std::string& path, const std::string& secret) {
+  // `method` in place of the route's own (e.g. HEAD for a GET route).
+  ApiResponse Call(const Route& route, const std::string& path, const std::string& secret,
+                   std::string_view method = {}) {
     ApiRequest r;
-    r.method = std::string(route.method);
+    r.method = std::string(method.empty() ? route.method : method);
     r.path = path;
     r.client_address = "10.0." + std::to_string(source_ / 250) + "." + std::to_string(source_ % 250 + 1);
     ++source_;
@@ -195,6 +197,39 @@ TEST_F(AuthzMatrix, EveryRouteTimesEveryCallerWithIdsOfNothing) {
 }
 
 TEST_F(AuthzMatrix, EveryRouteTimesEveryCallerWithRealIdsLeaksNothing) { RunMatrix(true); }
+
+// HEAD is GET without the body (route.h): on every GET route, with real ids, each caller
+// gets from HEAD the status GET gives it — the same refusals, the same handler.
+TEST_F(AuthzMatrix, HeadOnEveryGetRouteAnswersEveryCallerAsGetDoes) {
+  int heads = 0;
+  for (const Route& route : Routes()) {
+    if (route.method != "GET") continue;
+    const std::string path = FillPath(std::string(route.pattern), true, f_);
+    for (Caller c : kCallers) {
+      const ApiResponse get = Call(route, path, SecretFor(c, route));
+      const ApiResponse head = Call(route, path, SecretFor(c, route), "HEAD");
+      EXPECT_EQ(head.status, get.status) << "HEAD " << path << " as " << CallerName(c) << ": "
+                                         << ApiFixture::Body(head);
+      ++heads;
+    }
+  }
+  EXPECT_GE(heads, 10 * static_cast<int>(std::size(kCallers)));
+}
+
+TEST_F(AuthzMatrix, HeadIsAllowedWhereGetIsAndNowhereElse) {
+  const std::string admin = tokens_[Role::kAdmin];
+  ApiResponse r = f_.Call("PATCH", "/api/v1/tokens", admin);
+  ASSERT_EQ(r.status, 405);
+  std::string allow;
+  for (const auto& [k, v] : r.headers)
+    if (k == "Allow") allow = v;
+  EXPECT_EQ(allow, "GET, HEAD, POST");
+  r = f_.Call("HEAD", "/api/v1/exports", tokens_[Role::kOfficer]);  // POST only
+  ASSERT_EQ(r.status, 405);
+  for (const auto& [k, v] : r.headers)
+    if (k == "Allow") allow = v;
+  EXPECT_EQ(allow, "POST");
+}
 
 TEST_F(AuthzMatrix, RefusalsAreAuditedAsAggregatedDenials) {
   RunMatrix(false);

@@ -434,6 +434,32 @@ TEST(MessageRaw, IsByteExactStreamedAuditedFirstAndHonoursIfNoneMatch) {
   }
 }
 
+// HEAD /raw answers GET's head (route.h); the HTTP layer never runs the stream for it, and
+// the read is audited before the answer, marked as a HEAD (it disclosed the hash only).
+TEST(MessageRaw, HeadIsAuditedAsAReadMarkedHead) {
+  ApiFixture f;
+  const std::string officer = f.Token(Role::kOfficer);
+  const std::string m = "Subject: head\r\n\r\nbody\r\n";
+  const RecordId id = f.AddMessage(m);
+  ApiResponse get = f.Call("GET", "/api/v1/messages/" + id.ToString() + "/raw", officer);
+  ApiResponse head = f.Call("HEAD", "/api/v1/messages/" + id.ToString() + "/raw", officer);
+  ASSERT_EQ(head.status, 200);
+  EXPECT_EQ(head.headers.size(), get.headers.size());
+  std::map<std::string, std::string> h(head.headers.begin(), head.headers.end());
+  EXPECT_EQ(h["ETag"], "\"" + ToHex(Sha256::Of(m)) + "\"");
+  EXPECT_EQ(f.AuditEvents(auditevent::kMessageRead).size(), 2u);
+  auto db = OpenDb(f.dir());
+  Statement st = db->Prepare(
+      "SELECT p.payload FROM audit_events e JOIN payloads p ON p.record_id = e.record_id WHERE e.type = ? "
+      "ORDER BY e.seq");
+  st.Bind(1, static_cast<int64_t>(auditevent::kMessageRead));
+  std::vector<std::string> details;
+  while (st.Step()) details.push_back(AuditPayload::Decode(st.Blob(0))->detail);
+  ASSERT_EQ(details.size(), 2u);
+  EXPECT_EQ(details[0].find("\"head\""), std::string::npos) << details[0];
+  EXPECT_NE(details[1].find("\"head\":true"), std::string::npos) << details[1];
+}
+
 TEST(MessageRaw, NothingIsServedWhenTheReadCannotBeAudited) {
   Corpus c;
   c.f.archive().Close();  // the writer stops: audit events can no longer commit

@@ -201,7 +201,7 @@ class PlainHttp(ProblemAssertions, unittest.TestCase):
         self.assertIn(b"200", head.split(b"\r\n")[0])
         report = json.loads(body)
         self.assertEqual(set(report["checks"]), {"database", "disk", "checkpoint.messages",
-                                                 "checkpoint.audit", "newest_message"})
+                                                 "checkpoint.audit", "newest_message", "fulltext"})
         self.assertLess(report["checks"]["newest_message"]["age_s"], 600)
         self.assertNotIn(SECRET_ADDRESS.encode(), body)
 
@@ -373,13 +373,29 @@ class PlainHttp(ProblemAssertions, unittest.TestCase):
         self.assertStillServing()
 
     def test_head_options_and_unknown_methods(self):
-        resp, _ = raw_exchange(self.port, b"HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\n", head_request=True)
-        self.assertEqual(resp.status, 405)
-        self.assertEqual(resp.headers.get("allow"), "GET")
-        self.assertIn("x-request-id", resp.headers)
+        # HEAD is GET without the body: GET's head (Content-Length too), nothing after it —
+        # the next request on the connection is answered in step.
+        with socket.create_connection(("127.0.0.1", self.port), timeout=15) as s:
+            s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            head, rest = read_response(s, head_request=True)
+            self.assertEqual(head.status, 200)
+            self.assertEqual(head.body, b"")
+            self.assertIn("x-request-id", head.headers)
+            self.assertEqual(head.headers.get("content-type"), "application/json")
+            self.assertGreater(int(head.headers.get("content-length", "0")), 0)
+            buf = rest  # what came after the head must be the next answer, not a body
+            while b"\r\n\r\n" not in buf:
+                buf += s.recv(65536)
+            self.assertTrue(buf.startswith(b"HTTP/1.1 200"), buf[:80])
+        resp, _ = raw_exchange(self.port, b"HEAD /api/v1/tokens HTTP/1.1\r\nHost: t\r\n\r\n", head_request=True)
+        self.assertEqual(resp.status, 401)
+        self.assertEqual(resp.body, b"")
         resp, _ = raw_exchange(self.port, b"OPTIONS /api/v1/tokens HTTP/1.1\r\nHost: t\r\n\r\n")
         self.assertProblem(resp, 405)
-        self.assertEqual(resp.headers.get("allow"), "GET, POST")
+        self.assertEqual(resp.headers.get("allow"), "GET, HEAD, POST")
+        resp, _ = raw_exchange(self.port, b"HEAD /api/v1/exports HTTP/1.1\r\nHost: t\r\n\r\n", head_request=True)
+        self.assertEqual(resp.status, 405)
+        self.assertEqual(resp.headers.get("allow"), "POST")
         resp, _ = raw_exchange(self.port, b"BREW /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         self.assertProblem(resp, 405)
         resp, _ = raw_exchange(self.port, b"OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n")

@@ -132,6 +132,15 @@ class RestMessages(unittest.TestCase):
             etag = '"' + hashlib.sha256(expected).hexdigest() + '"'
             self.assertEqual(headers["etag"], etag)
             self.assertEqual(headers["content-disposition"], f'attachment; filename="{rid}.eml"')
+            # HEAD: the same head, no body (http.client reads none for HEAD; the next
+            # request would fail if the server had sent one).
+            status, head_headers, body = self.daemon.rest("HEAD", f"/api/v1/messages/{rid}/raw", token=self.officer)
+            self.assertEqual(status, 200)
+            self.assertEqual(body, b"")
+            self.assertEqual(head_headers["etag"], etag)
+            p = self.curl("-I", "-H", self.auth(), "-w", "%{http_code}", f"/api/v1/messages/{rid}/raw")
+            self.assertTrue(p.stdout.endswith(b"200"), p.stdout)
+            self.assertIn(etag.encode(), p.stdout)
 
             out = os.path.join(self.tmp, f"{rid}.eml")
             p = self.curl("-H", self.auth(), "-o", out, "-w", "%{http_code}", f"/api/v1/messages/{rid}/raw")

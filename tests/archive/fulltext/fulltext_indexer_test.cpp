@@ -1,0 +1,193 @@
+// FulltextIndexer over a real Archive: fed in commit order through the hand-off, caught up
+// from the archive after a restart, with a queue too small to hold anything, and for an
+// archive made before full-text search existed; its lag figures; ingest never waiting
+// for it.
+#include "archive/fulltext/fulltext_indexer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "archive/fulltext/fulltext_schema.h"
+#include "tests/archive/fulltext/fulltext_test_util.h"
+
+namespace chainmail::testing {
+namespace {
+
+std::string Message(int i, const std::string& words) {
+  return "From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: note " + std::to_string(i) +
+         "\r\nMessage-ID: <n" + std::to_string(i) + "@example.com>\r\nDate: Fri, 27 Nov 2026 11:48:30 +0000\r\n\r\n" +
+         words + " marker" + std::to_string(i) + "\r\n";
+}
+
+TEST(FulltextIndexer, ConcurrentSessionsAreIndexedInCommitOrderFromTheHandOff) {
+  FulltextIndexerOptions o;
+  o.reorder_wait = std::chrono::seconds(5);  // every offer arrives in time, however slow the machine
+  FulltextArchive a(o);
+  std::vector<std::thread> sessions;
+  for (int t = 0; t < 4; ++t)
+    sessions.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) a.Ingest(Message(t * 10 + i, "pangolin"));
+    });
+  for (auto& s : sessions) s.join();
+  a.WaitIndexed();
+  const FulltextIndexerStatus s = a.indexer().status();
+  EXPECT_EQ(s.indexed_through_seq, 39);
+  EXPECT_EQ(s.committed_seq, 39);
+  EXPECT_EQ(s.indexed_total, 40u);
+  EXPECT_EQ(s.from_handoff, 40u);
+  EXPECT_EQ(s.from_archive, 0u);
+  EXPECT_EQ(s.lag_messages, 0u);
+  EXPECT_EQ(s.lag_seconds, 0);
+  EXPECT_GT(s.docs_per_second, 0);
+  EXPECT_FALSE(s.backfilling);
+  EXPECT_EQ(a.Find("pangolin").size(), 40u);
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(a.Find("marker" + std::to_string(i)).size(), 1u) << i;
+}
+
+TEST(FulltextIndexer, CatchesUpFromTheArchiveAfterARestart) {
+  FulltextArchive a;
+  for (int i = 0; i < 10; ++i) a.Ingest(Message(i, "capybara"));
+  a.WaitIndexed();
+  a.StopIndexer();
+  for (int i = 10; i < 25; ++i) a.Ingest(Message(i, "capybara"));
+  EXPECT_EQ(a.Find("capybara").size(), 10u);  // the rest is not indexed yet
+  a.StartIndexer();
+  a.WaitIndexed();
+  const FulltextIndexerStatus s = a.indexer().status();
+  EXPECT_EQ(s.from_archive, 15u);
+  EXPECT_EQ(s.indexed_total, 25u);
+  EXPECT_EQ(a.Find("capybara").size(), 25u);
+  EXPECT_EQ(a.Find("marker17"), (std::vector<uint64_t>{17}));
+}
+
+TEST(FulltextIndexer, AQueueTooSmallForAnyOfferReadsEverythingBack) {
+  FulltextIndexerOptions o;
+  o.queue_bytes = 1;
+  FulltextArchive a(o);
+  for (int i = 0; i < 20; ++i) a.Ingest(Message(i, "axolotl"));
+  a.WaitIndexed();
+  const FulltextIndexerStatus s = a.indexer().status();
+  EXPECT_EQ(s.dropped_offers, 20u);
+  EXPECT_EQ(s.from_archive, 20u);
+  EXPECT_EQ(s.from_handoff, 0u);
+  EXPECT_EQ(a.Find("axolotl").size(), 20u);
+}
+
+TEST(FulltextIndexer, DisabledArchiveStartsNoIndexerAndMakesNoFile) {
+  FulltextArchive a({}, /*start_indexer=*/false, /*enabled=*/false);
+  auto indexer = StartFulltextIndexer(a.archive());
+  ASSERT_TRUE(indexer.ok());
+  EXPECT_EQ(*indexer, nullptr);
+  a.Ingest(Message(0, "quokka"));
+  EXPECT_FALSE(std::filesystem::exists(FulltextPath(a.dir())));
+}
+
+// Holds the index file's write lock: the indexer can read and gather but not write.
+class IndexWriteLock {
+ public:
+  explicit IndexWriteLock(const std::string& dir) {
+    auto db = Database::Open(FulltextPath(dir), Database::Mode::kReadWrite);
+    EXPECT_TRUE(db.ok());
+    db_ = std::move(*db);
+    EXPECT_TRUE(db_->Exec("BEGIN IMMEDIATE").ok());
+  }
+  ~IndexWriteLock() { Release(); }
+  void Release() {
+    if (db_) db_->Exec("ROLLBACK");
+    db_.reset();
+  }
+
+ private:
+  std::unique_ptr<Database> db_;
+};
+
+TEST(FulltextIndexer, BackfillsAnArchiveMadeBeforeFullTextSearchWithProgress) {
+  FulltextArchive a({}, /*start_indexer=*/false, /*enabled=*/false);
+  for (int i = 0; i < 30; ++i) a.Ingest(Message(i, "wombat"));
+  a.Reopen(/*enabled=*/true);  // the upgrade
+  {
+    // The index file exists (an earlier start made it) but cannot be written for now.
+    auto store = FulltextStore::Open(a.dir());
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Reset(a.archive().identity().base_origin).ok());
+  }
+  IndexWriteLock lock(a.dir());
+  FulltextIndexerOptions o;
+  o.batch_messages = 4;
+  a.StartIndexer(o, ClockAhead(3'600'000'000));
+  ASSERT_TRUE(Eventually([&] { return a.indexer().status().backfilling; }));
+  FulltextIndexerStatus s = a.indexer().status();
+  EXPECT_EQ(s.indexed_through_seq, -1);
+  EXPECT_EQ(s.committed_seq, 29);  // progress: indexed_through_seq + 1 of committed_seq + 1
+  EXPECT_EQ(s.lag_messages, 30u);
+  EXPECT_GE(s.lag_seconds, 3600);
+  EXPECT_LT(s.lag_seconds, 3700);
+  // Ingest goes on meanwhile, unhindered.
+  const uint64_t seq = a.Ingest(Message(30, "wombat"));
+  EXPECT_EQ(seq, 30u);
+  lock.Release();
+  a.WaitIndexed();
+  s = a.indexer().status();
+  EXPECT_FALSE(s.backfilling);
+  EXPECT_EQ(s.indexed_through_seq, 30);
+  EXPECT_EQ(s.indexed_total, 31u);
+  EXPECT_GE(s.from_archive, 30u);
+  EXPECT_EQ(s.lag_messages, 0u);
+  EXPECT_EQ(s.lag_seconds, 0);
+  EXPECT_EQ(a.Find("wombat").size(), 31u);
+}
+
+TEST(FulltextIndexer, IngestNeverWaitsForAStuckIndex) {
+  FulltextArchive a;
+  a.Ingest(Message(0, "numbat"));
+  a.WaitIndexed();
+  IndexWriteLock lock(a.dir());
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 1; i <= 20; ++i) a.Ingest(Message(i, "numbat"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  ASSERT_TRUE(Eventually([&] { return a.indexer().status().committed_seq == 20; }));
+  const FulltextIndexerStatus s = a.indexer().status();
+  EXPECT_EQ(s.indexed_through_seq, 0);
+  EXPECT_EQ(s.lag_messages, 20u);
+  lock.Release();
+  a.WaitIndexed();
+  EXPECT_EQ(a.Find("numbat").size(), 21u);
+}
+
+TEST(FulltextIndexer, AnIndexOfAnotherArchiveIsStartedOver) {
+  FulltextArchive a;
+  a.Ingest(Message(0, "dugong"));
+  a.WaitIndexed();
+  a.StopIndexer();
+  {
+    auto store = FulltextStore::Open(a.dir());
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Reset("elsewhere.example/chainmail-00000000").ok());
+    FulltextDocument stray;
+    stray.seq = 0;
+    stray.record_id = RecordId::FromBytes(std::string(16, '\x09'));
+    stray.body = "stray";
+    ASSERT_TRUE((*store)->Write({stray}, 5).ok());  // "ahead" of this archive, and not its own
+  }
+  a.StartIndexer();
+  a.WaitIndexed();
+  EXPECT_TRUE(a.Find("stray").empty());
+  EXPECT_EQ(a.Find("dugong").size(), 1u);
+  EXPECT_EQ(a.indexer().status().indexed_total, 1u);
+}
+
+TEST(FulltextIndexer, StopDropsTheQueueAndLaterOffersAreIgnored) {
+  FulltextArchive a;
+  a.indexer().Stop();
+  a.Ingest(Message(0, "tapir"));  // offered to a stopped indexer: returns at once
+  EXPECT_EQ(a.indexer().status().indexed_through_seq, -1);
+  a.StopIndexer();
+  a.StartIndexer();
+  a.WaitIndexed();
+  EXPECT_EQ(a.Find("tapir").size(), 1u);
+}
+
+}  // namespace
+}  // namespace chainmail::testing
