@@ -23,7 +23,7 @@ namespace chainmail::handlers {
 namespace {
 
 constexpr size_t kMaxAddressBytes = 320;
-constexpr size_t kMaxCursorBytes = 64;
+constexpr size_t kMaxCursorBytes = 96;
 
 // Filters on header-derived fields: an auditor may not use them.
 constexpr std::string_view kHeaderFilters[] = {"from",       "to",         "cc",    "subject", "message_id",

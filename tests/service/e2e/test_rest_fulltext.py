@@ -165,6 +165,16 @@ class RestFulltext(unittest.TestCase):
         status, page = self.search(q="quokka OR zeppelinstrasse", order="relevance")
         self.assertEqual(status, 200, page)
         self.assertEqual(len(page["messages"]), 2)
+        for order in ["relevance", "newest", "oldest"]:  # paging one by one gives both, once each
+            status, first = self.search(q="quokka OR zeppelinstrasse", order=order, limit=1)
+            status, second = self.search(q="quokka OR zeppelinstrasse", order=order, limit=1, cursor=first["next_cursor"])
+            self.assertEqual(status, 200, second)
+            self.assertEqual(sorted(m["id"] for m in first["messages"] + second["messages"]),
+                             sorted([self.ids["html_only"], self.ids["base64"]]), order)
+        status, problem = self.search(q="quokka", order="relevance", mail_from="x@y.test", cursor=first["next_cursor"])
+        self.assertEqual((status, problem["parameter"]), (400, "cursor"))
+        status, problem = self.search(order="relevance")
+        self.assertEqual((status, problem["parameter"]), (400, "order"))
 
     def test_recipients_of_record_are_searchable(self):
         status, page = self.search(rcpt_to="secret@corp.test")
