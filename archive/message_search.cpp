@@ -61,9 +61,11 @@ SearchSql BuildSearch(const MessageFilter& f, const TextSearch& text, const std:
       "m.message_id, m.date_us, m.from_header, m.to_header, m.cc_header, m.subject ";
   if (text.match) {
     // FTS5 drives: matches come in rowid (= seq) order and each is joined to its row.
-    s.sql +=
-        ", snippet(f.fulltext_index, -1, char(1), char(2), '…', 24), bm25(f.fulltext_index) "
-        "FROM fulltext.fulltext_index f JOIN messages m ON m.seq = f.rowid WHERE f.fulltext_index MATCH ?";
+    // bm25 only where the order needs it: scoring reads a word's whole doclist, which
+    // for a common word cost newest-first pages 15-50 ms at 1M messages.
+    s.sql += f.by_relevance ? ", snippet(f.fulltext_index, -1, char(1), char(2), '…', 24), bm25(f.fulltext_index) "
+                            : ", snippet(f.fulltext_index, -1, char(1), char(2), '…', 24), 0.0 ";
+    s.sql += "FROM fulltext.fulltext_index f JOIN messages m ON m.seq = f.rowid WHERE f.fulltext_index MATCH ?";
     s.values.push_back(*text.match);
   } else {
     s.sql += "FROM messages m WHERE 1";
