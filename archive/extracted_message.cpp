@@ -29,6 +29,20 @@ MimeExtraction ExtractSpooled(const TempBuffer& body, const MimeLimits& limits) 
   return ExtractMime(bytes, limits);
 }
 
+Result<std::string> ReadBytesForExtraction(Database& db, const RecordId& id, const MimeLimits& limits,
+                                           BlobReader* reader) {
+  const size_t bound = ReadBound(limits);
+  std::string bytes;
+  bool cut = false;
+  Status s = ReadRawMessage(db, id, [&](std::string_view piece) {
+    bytes.append(piece.substr(0, bound - bytes.size()));
+    cut = bytes.size() >= bound;
+    return cut ? Status::LimitExceeded("read enough") : Status::Ok();
+  }, reader);
+  if (!s.ok() && !cut) return s;
+  return bytes;
+}
+
 Result<ExtractedMessage> LoadExtractedMessage(Database& db, uint64_t seq, const MimeLimits& limits,
                                               BlobReader* reader) {
   Statement find = db.Prepare("SELECT record_id FROM messages WHERE seq = ?");
@@ -49,17 +63,9 @@ Result<ExtractedMessage> LoadExtractedMessage(Database& db, uint64_t seq, const 
   for (const auto& [kind, address] : row->addresses)
     if (kind == AddressKind::kEnvelopeRecipient) m.rcpt_to.push_back(address);
 
-  const size_t bound = ReadBound(limits);
-  std::string bytes;
-  bytes.reserve(static_cast<size_t>(std::min<uint64_t>(row->raw_length, bound)));
-  bool cut = false;
-  Status s = ReadRawMessage(db, id, [&](std::string_view piece) {
-    bytes.append(piece.substr(0, bound - bytes.size()));
-    cut = bytes.size() >= bound;
-    return cut ? Status::LimitExceeded("read enough") : Status::Ok();
-  }, reader);
-  if (!s.ok() && !cut) return s;
-  m.mime = ExtractMime(bytes, limits);
+  auto bytes = ReadBytesForExtraction(db, id, limits, reader);
+  if (!bytes.ok()) return bytes.status();
+  m.mime = ExtractMime(*bytes, limits);
   return m;
 }
 

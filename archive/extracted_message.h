@@ -44,6 +44,11 @@ class ExtractedMessageSink {
 // limits.max_input_bytes + 1 bytes of its file (so ExtractMime sees that it was cut).
 MimeExtraction ExtractSpooled(const TempBuffer& body, const MimeLimits& limits);
 
+// The archived bytes of message `id` that extraction reads: at most
+// limits.max_input_bytes + 1 (so ExtractMime sees a cut), hash-checked when whole.
+Result<std::string> ReadBytesForExtraction(Database& db, const RecordId& id, const MimeLimits& limits,
+                                           BlobReader* reader = nullptr);
+
 // The message at `seq` of the messages log, read back and extracted again: envelope from
 // the metadata index, bytes from the blob store (at most limits.max_input_bytes + 1, so a
 // large message is extracted exactly as ExtractSpooled did). NotFound when no message

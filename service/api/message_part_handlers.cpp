@@ -13,7 +13,7 @@
 #include <string>
 
 #include "archive/format/bytes.h"
-#include "archive/message_reader.h"
+#include "archive/extracted_message.h"
 #include "archive/mime/body_text.h"
 #include "archive/mime/html_text.h"
 #include "archive/mime/mime_extraction.h"
@@ -26,7 +26,7 @@ namespace chainmail::handlers {
 namespace {
 
 struct ReadMessage {
-  std::string bytes;  // at most MimeLimits::max_input_bytes of the message
+  std::string bytes;  // at most MimeLimits::max_input_bytes + 1 of the message
   TargetRef target;
 };
 
@@ -36,14 +36,9 @@ Checked<ReadMessage> LoadMessage(ApiContext& ctx, const RecordId& id, const Mime
   if (!reader.ok()) return ProblemFromStatus(reader.status());
   auto target = MessageTargetRef(**reader, id);
   if (!target.ok()) return MessageProblem(target.status(), id);
-  ReadMessage m{std::string(), *target};
-  const Status s = ReadRawMessage(**reader, id, [&](std::string_view piece) {
-    const size_t room = limits.max_input_bytes - m.bytes.size();
-    m.bytes.append(piece.substr(0, room));
-    // Stopping early skips the end-of-stream hash check; ExtractMime reads no further.
-    return piece.size() > room ? Status::LimitExceeded("read bound") : Status::Ok();
-  });
-  if (!s.ok() && s.code() != Status::Code::kLimitExceeded) return MessageProblem(s, id);
+  auto bytes = ReadBytesForExtraction(**reader, id, limits);  // as the indexer reads it
+  if (!bytes.ok()) return MessageProblem(bytes.status(), id);
+  ReadMessage m{std::move(*bytes), *target};
   return m;
 }
 
