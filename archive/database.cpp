@@ -82,6 +82,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Mode m
 
 Database::~Database() {
   for (auto& [key, stmt] : cache_) sqlite3_finalize(stmt);
+  for (auto& [key, stmt] : shaped_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
 }
 
@@ -123,6 +124,33 @@ Statement Database::Prepare(const std::string& sql) {
   return Statement(this, stmt);
 }
 
+std::string Database::directory() const {
+  const size_t slash = path_.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path_.substr(0, slash);
+}
+
+Statement Database::PrepareShaped(const std::string& sql) {
+  auto it = shaped_index_.find(sql);
+  if (it != shaped_index_.end()) {
+    shaped_.splice(shaped_.begin(), shaped_, it->second);
+    return Statement(this, it->second->second);
+  }
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return Statement(this, nullptr);
+  }
+  if (shaped_.size() == kShapedStatements) {
+    shaped_index_.erase(shaped_.back().first);
+    sqlite3_finalize(shaped_.back().second);
+    shaped_.pop_back();
+  }
+  shaped_.emplace_front(sql, stmt);
+  shaped_index_[shaped_.front().first] = shaped_.begin();
+  return Statement(this, stmt);
+}
+
 Result<int64_t> Database::QueryInt(const char* sql) {
   Statement st = Prepare(sql);
   if (!st.Step()) {
@@ -132,18 +160,20 @@ Result<int64_t> Database::QueryInt(const char* sql) {
   return st.Int(0);
 }
 
+// BEGIN, COMMIT and ROLLBACK are cached statements: every search and every group commit
+// runs one, and sqlite3_exec would parse the text each time.
 Transaction::Transaction(Database& db, Kind kind) : db_(db) {
-  status_ = db_.Exec(kind == Kind::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+  status_ = db_.Prepare(kind == Kind::kImmediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").Run();
   open_ = status_.ok();
 }
 
 Transaction::~Transaction() {
-  if (open_) db_.Exec("ROLLBACK");
+  if (open_) db_.Prepare("ROLLBACK").Run();
 }
 
 Status Transaction::Commit() {
   if (!open_) return status_.ok() ? Status::IoError("transaction not open") : status_;
-  Status s = db_.Exec("COMMIT");
+  Status s = db_.Prepare("COMMIT").Run();
   if (s.ok()) open_ = false;  // on failure the destructor rolls back
   return s;
 }

@@ -1,5 +1,6 @@
 // Database: a thin RAII wrapper over one SQLite connection, with a prepared-statement
-// cache. Statement: a cached prepared statement, reset on scope exit.
+// cache and a small bounded one for statements built per query shape. Statement: a
+// cached prepared statement, reset on scope exit.
 //
 // A Database is used by one thread at a time (the writer owns one; each reader owns one).
 // Errors are Status values; SQLITE_FULL maps to kNoSpace, SQLITE_BUSY to kUnavailable.
@@ -8,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <list>
 #include <unordered_map>
 #include <memory>
 #include <optional>
@@ -69,18 +71,29 @@ class Database {
   // a prepare error leaves the statement in an error state reported by Step()/Run().
   // A statement must not be prepared again while a borrowed copy is still in use.
   Statement Prepare(const std::string& sql);
+  // A statement whose text is built per query from the filters present (a search): from
+  // a least-recently-used cache of its own that holds at most kShapedStatements, since
+  // the shapes are many and clients choose them. Same contract as Prepare otherwise;
+  // a borrowed statement stays valid until kShapedStatements other shapes are prepared.
+  Statement PrepareShaped(const std::string& sql);
+  static constexpr size_t kShapedStatements = 32;
   // One integer from a query without parameters, e.g. "PRAGMA user_version".
   Result<int64_t> QueryInt(const char* sql);
 
   Status StatusFromCode(int rc, std::string_view what) const;
   sqlite3* handle() { return db_; }
   const std::string& path() const { return path_; }
+  // The directory of the file, where the derived index files live ("." for a bare name).
+  std::string directory() const;
 
  private:
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;  // keyed by SQL text
+  // Most recently used first; the map points into the list.
+  std::list<std::pair<std::string, sqlite3_stmt*>> shaped_;
+  std::unordered_map<std::string_view, std::list<std::pair<std::string, sqlite3_stmt*>>::iterator> shaped_index_;
 };
 
 // RAII transaction: BEGIN IMMEDIATE (or DEFERRED for reads); rolls back unless committed.

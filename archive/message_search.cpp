@@ -123,29 +123,6 @@ SearchSql BuildSearch(const MessageFilter& f, const TextSearch& text, const std:
   return s;
 }
 
-// A statement outside the Database's cache: search statements come in many shapes (one
-// per combination of filters), and caching each would let a client grow the cache.
-class OwnStatement {
- public:
-  OwnStatement(Database& db, const std::string& sql) {
-    if (sqlite3_prepare_v3(db.handle(), sql.c_str(), static_cast<int>(sql.size()), 0, &raw_, nullptr) != SQLITE_OK) {
-      sqlite3_finalize(raw_);
-      raw_ = nullptr;
-    }
-    st_.emplace(&db, raw_);
-  }
-  ~OwnStatement() {
-    st_.reset();
-    sqlite3_finalize(raw_);
-  }
-  Statement& operator*() { return *st_; }
-  Statement* operator->() { return &*st_; }
-
- private:
-  sqlite3_stmt* raw_ = nullptr;
-  std::optional<Statement> st_;
-};
-
 void BindAll(Statement& st, const std::vector<Value>& values) {
   int i = 1;
   for (const Value& v : values) {
@@ -285,13 +262,13 @@ Result<SearchPage> SearchMessages(Database& db, const MessageFilter& filter, con
   SearchPage page;
   double last_score = 0;  // of the last message on the page (relevance cursors)
   {
-    OwnStatement st(db, q.sql);
-    BindAll(*st, q.values);
-    while (st->Step()) {
+    Statement st = db.PrepareShaped(q.sql);
+    BindAll(st, q.values);
+    while (st.Step()) {
       MessageSummary m;
-      m.id = RecordId::FromBytes(st->Blob(0));
-      m.seq = static_cast<uint64_t>(st->Int(1));
-      m.received_us = st->Int(2);
+      m.id = RecordId::FromBytes(st.Blob(0));
+      m.seq = static_cast<uint64_t>(st.Int(1));
+      m.received_us = st.Int(2);
       if (filter.decision) {  // row by row: the page's details are read once it is complete
         auto decision = ReadRecordedDecision(db, m.seq);
         if (decision.ok())
@@ -308,23 +285,23 @@ Result<SearchPage> SearchMessages(Database& db, const MessageFilter& filter, con
         page.next = SearchPosition{last.received_us, last.seq, last_score};
         break;
       }
-      m.mail_from = st->Text(3);
-      m.raw_sha256 = Hash32FromBytes(st->Blob(4));
-      m.raw_length = static_cast<uint64_t>(st->Int(5));
-      m.flags = static_cast<uint32_t>(st->Int(6));
-      m.message_id = st->Text(7);
-      if (!st->IsNull(8)) m.date_us = st->Int(8);
-      m.from_header = st->Text(9);
-      m.to_header = st->Text(10);
-      m.cc_header = st->Text(11);
-      m.subject = st->Text(12);
+      m.mail_from = st.Text(3);
+      m.raw_sha256 = Hash32FromBytes(st.Blob(4));
+      m.raw_length = static_cast<uint64_t>(st.Int(5));
+      m.flags = static_cast<uint32_t>(st.Int(6));
+      m.message_id = st.Text(7);
+      if (!st.IsNull(8)) m.date_us = st.Int(8);
+      m.from_header = st.Text(9);
+      m.to_header = st.Text(10);
+      m.cc_header = st.Text(11);
+      m.subject = st.Text(12);
       if (text->match) {
-        m.snippet = ParseSnippet(st->Text(kSnippetColumn));
-        last_score = st->Double(kScoreColumn);
+        m.snippet = ParseSnippet(st.Text(kSnippetColumn));
+        last_score = st.Double(kScoreColumn);
       }
       page.messages.push_back(std::move(m));
     }
-    if (!st->status().ok()) return failed(st->status());
+    if (!st.status().ok()) return failed(st.status());
   }
   // Leaf hashes, recipients, decisions and labels: one statement each for the page.
   if (Status s = AddMessageDetails(db, page.messages, details); !s.ok()) return failed(s);
@@ -342,10 +319,10 @@ Result<std::vector<std::string>> ExplainSearch(Database& db, const MessageFilter
   std::optional<SearchPosition> after;
   if (with_position) after = SearchPosition{};
   SearchSql q = BuildSearch(filter, *text, after, !filter.decision);
-  OwnStatement st(db, "EXPLAIN QUERY PLAN " + q.sql);
+  Statement st = db.PrepareShaped("EXPLAIN QUERY PLAN " + q.sql);
   std::vector<std::string> out;
-  while (st->Step()) out.emplace_back(st->Text(3));
-  if (!st->status().ok()) return st->status();
+  while (st.Step()) out.emplace_back(st.Text(3));
+  if (!st.status().ok()) return st.status();
   return out;
 }
 

@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "archive/format/leaf.h"
+#include "archive/format/payload_tags.h"
 #include "archive/format/utf8.h"
 
 namespace chainmail {
@@ -68,12 +70,55 @@ AuditIndexRow BuildAuditIndexRow(Database& db, uint64_t seq, uint16_t type, cons
   return row;
 }
 
+namespace {
+
+// A search's targets, all of one known log: kept as one audit_listings row.
+bool IsListing(const AuditIndexRow& row) {
+  if (row.type != auditevent::kMessageSearch || row.targets.empty()) return false;
+  for (const auto& [log, seq] : row.targets)
+    if (log != row.targets.front().first || log == 0) return false;
+  return true;
+}
+
+std::string ListingText(const AuditIndexRow& row) {
+  std::string out = "[";
+  for (const auto& [log, seq] : row.targets) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(seq);
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+std::optional<std::vector<uint64_t>> ParseListingText(std::string_view text) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return std::nullopt;
+  text = text.substr(1, text.size() - 2);
+  std::vector<uint64_t> out;
+  while (!text.empty()) {
+    uint64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end == text.data()) return std::nullopt;
+    out.push_back(v);
+    text.remove_prefix(static_cast<size_t>(end - text.data()));
+    if (text.empty()) break;
+    if (text.front() != ',' || text.size() == 1) return std::nullopt;
+    text.remove_prefix(1);
+  }
+  return out;
+}
+
 Status WriteAuditIndexRow(Database& db, const RecordId& id, const AuditIndexRow& row) {
   Statement st = db.Prepare(
       "INSERT INTO audit_events(record_id, seq, type, event_us, actor, outcome) VALUES (?,?,?,?,?,?)");
   Status s = st.BindBlob(1, id.AsBytes()).Bind(2, static_cast<int64_t>(row.seq)).Bind(3, static_cast<int64_t>(row.type))
                  .Bind(4, row.event_us).Bind(5, row.actor).Bind(6, row.outcome).Run();
   if (!s.ok()) return s;
+  if (IsListing(row)) {  // one appended row, not a random index insert per listed message
+    Statement l = db.Prepare("INSERT INTO audit_listings(event_seq, log, seqs) VALUES (?,?,?)");
+    return l.Bind(1, static_cast<int64_t>(row.seq)).Bind(2, static_cast<int64_t>(row.targets.front().first))
+        .Bind(3, ListingText(row)).Run();
+  }
   int64_t position = 0;
   for (const auto& [log, seq] : row.targets) {
     Statement t = db.Prepare("INSERT INTO audit_event_targets(record_id, position, log, seq) VALUES (?,?,?,?)");
@@ -101,6 +146,16 @@ Result<AuditIndexRow> ReadAuditIndexRow(Database& db, const RecordId& id) {
   t.BindBlob(1, id.AsBytes());
   while (t.Step()) row.targets.emplace_back(static_cast<int>(t.Int(0)), static_cast<uint64_t>(t.Int(1)));
   if (!t.status().ok()) return t.status();
+  if (row.type != auditevent::kMessageSearch || !row.targets.empty()) return row;
+  // A search written since 006 keeps its targets as one listing row.
+  Statement l = db.Prepare("SELECT log, seqs FROM audit_listings WHERE event_seq = ?");
+  l.Bind(1, static_cast<int64_t>(row.seq));
+  if (l.Step()) {
+    auto seqs = ParseListingText(l.Text(1));
+    if (!seqs) return Status::Corruption("audit listing of event " + std::to_string(row.seq) + " does not parse");
+    for (uint64_t seq : *seqs) row.targets.emplace_back(static_cast<int>(l.Int(0)), seq);
+  }
+  if (!l.status().ok()) return l.status();
   return row;
 }
 

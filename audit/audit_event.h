@@ -1,10 +1,13 @@
 // AuditEvent: one entry of the audit log — a type code (the leaf subtype, see
 // archive/format/payload_tags.h) and its payload — and how it becomes a writer request
-// whose index rows (audit_events, audit_event_targets) commit with its leaf.
+// whose index rows (audit_events, and audit_event_targets or, for a search's listing,
+// audit_listings) commit with its leaf.
 // Plain values; thread-safe to build.
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -42,8 +45,13 @@ struct AuditIndexRow {
   std::string actor, outcome;
   std::vector<std::pair<int, uint64_t>> targets;  // (log number, seq); log 0 when unknown
 };
+// A search event's targets (all of one log) are written as one audit_listings row, every
+// other event's as audit_event_targets rows; ReadAuditIndexRow reads either back.
 Status WriteAuditIndexRow(Database& db, const RecordId& id, const AuditIndexRow& row);
 Result<AuditIndexRow> ReadAuditIndexRow(Database& db, const RecordId& id);
 AuditIndexRow BuildAuditIndexRow(Database& db, uint64_t seq, uint16_t type, const AuditPayload& p);
+
+// An audit_listings row's seqs: "[7,3,12]". nullopt when the text is anything else.
+std::optional<std::vector<uint64_t>> ParseListingText(std::string_view text);
 
 }  // namespace chainmail

@@ -7,6 +7,7 @@
 
 #include "archive/format/bytes.h"
 #include "archive/format/sha256.h"
+#include "audit/listing_index.h"
 
 namespace chainmail {
 namespace {
@@ -45,11 +46,25 @@ class QueryDeadline {
 using Value = std::variant<int64_t, std::string>;
 
 // The selecting query: fixed fragments chosen here, every value a bound parameter.
-std::string SelectSql(const AuditFilter& f, const AuditPageRequest& p, std::vector<Value>& values) {
+// `listed`: what the listing index knows of the target (listing_index.h).
+std::string SelectSql(const AuditFilter& f, const AuditPageRequest& p, const ListedBy& listed,
+                      std::vector<Value>& values) {
   std::string sql = "SELECT e.seq, e.record_id, e.type, e.event_us FROM audit_events e WHERE e.seq < ?";
   values.emplace_back(static_cast<int64_t>(p.snapshot_size));
   if (f.target) {
-    sql += " AND e.record_id IN (SELECT t.record_id FROM audit_event_targets t WHERE t.log = ? AND t.seq = ?)";
+    // Events naming the leaf as a target row; searches the listing index knows listed it;
+    // and listings past the index's reach, read here.
+    sql += " AND e.seq IN (SELECT e2.seq FROM audit_event_targets t JOIN audit_events e2 ON e2.record_id = t.record_id"
+           " WHERE t.log = ? AND t.seq = ?"
+           " UNION ALL SELECT value FROM json_each(?)"
+           " UNION ALL SELECT a.event_seq FROM audit_listings a, json_each(a.seqs) j"
+           " WHERE a.event_seq >= ? AND a.log = ? AND j.value = ?)";
+    values.emplace_back(static_cast<int64_t>(f.target->log));
+    values.emplace_back(static_cast<int64_t>(f.target->seq));
+    std::string seqs = "[";
+    for (uint64_t s : listed.event_seqs) seqs += (seqs.size() > 1 ? "," : "") + std::to_string(s);
+    values.emplace_back(seqs + "]");
+    values.emplace_back(static_cast<int64_t>(listed.next));
     values.emplace_back(static_cast<int64_t>(f.target->log));
     values.emplace_back(static_cast<int64_t>(f.target->seq));
   }
@@ -184,6 +199,12 @@ std::optional<AuditCursor> DecodeAuditCursor(std::string_view text) {
 
 Result<AuditPage> QueryAuditEvents(Database& db, const AuditFilter& filter, const AuditPageRequest& page) {
   if (page.limit == 0) return Status::InvalidArgument("a page holds at least one event");
+  ListedBy listed;
+  if (filter.target) {
+    auto audit = ReadLogIdentity(db, LogName::kAudit);
+    if (!audit.ok()) return audit.status();
+    listed = LookupListings(db.directory(), audit->log_id, static_cast<int>(filter.target->log), filter.target->seq);
+  }
   Transaction read(db, Transaction::Kind::kDeferred);
   if (!read.status().ok()) return read.status();
   // Declared after the transaction, so the handler is gone before its ROLLBACK runs: the
@@ -192,7 +213,7 @@ Result<AuditPage> QueryAuditEvents(Database& db, const AuditFilter& filter, cons
   AuditPage out;
   {
     std::vector<Value> values;
-    Statement st = db.Prepare(SelectSql(filter, page, values));
+    Statement st = db.PrepareShaped(SelectSql(filter, page, listed, values));
     for (size_t i = 0; i < values.size(); ++i) {
       const int at = static_cast<int>(i) + 1;
       if (const auto* n = std::get_if<int64_t>(&values[i])) st.Bind(at, *n);

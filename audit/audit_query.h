@@ -1,7 +1,8 @@
 // Searching the audit log (GET /api/v1/audit/events): events filtered by type, actor,
 // event-time range and target leaf, in event-time order (ties broken by seq), one page
 // at a time, through the indexes of schema/002 (audit_events_by_type / _by_actor /
-// _by_time, audit_event_targets_by_leaf).
+// _by_time, audit_event_targets_by_leaf) and, for the searches that listed a target, the
+// listing index (listing_index.h) plus the listings it has not reached yet.
 //
 // Pages are keyed, never offset: a page continues strictly after the (event time, seq)
 // of the previous page's last event. Every page of one listing is also bounded by the

@@ -10,6 +10,7 @@
 
 #include "archive/archive.h"
 #include "archive/fulltext/fulltext_indexer.h"
+#include "audit/listing_index.h"
 #include "audit/decided_ingest.h"
 #include "audit/service_events.h"
 #include "service/config/archive_options.h"
@@ -123,6 +124,12 @@ int RunDaemon(const Config& config, const BenchmarkSwitches& bench) {
     Say("cannot open the full-text index in " + config.data_dir + ": " + indexer.status().message());
     return 1;
   }
+  // So does the listing index (which searches listed a message: audit/listing_index.h).
+  auto listings = ListingIndexer::Start(config.data_dir);
+  if (!listings.ok()) {
+    Say("cannot open the listing index in " + config.data_dir + ": " + listings.status().message());
+    return 1;
+  }
   auto networks = CidrList::Parse(config.smtp_allowed_networks);
   if (!networks.ok()) {
     Say("smtp.allowed_networks: " + networks.status().message());
@@ -192,6 +199,7 @@ int RunDaemon(const Config& config, const BenchmarkSwitches& bench) {
     Say("cannot record service.stop in the audit log: " + s.message());
   (*archive)->Close();
   if (*indexer) (*indexer)->Stop();  // what it had not indexed is read back at the next start
+  (*listings)->Stop();               // and so is what this one had not
   const WriterStats w = (*archive)->writer_stats();
   Say("writer: " + std::to_string(w.appends) + " submissions in " + std::to_string(w.batches) +
       " commits (largest " + std::to_string(w.max_batch) + "); " + std::to_string(w.apply_us / 1000) +

@@ -9,24 +9,10 @@
 #include "audit/decided_ingest.h"
 #include "audit/service_events.h"
 #include "tests/archive/archive_test_util.h"
+#include "tests/audit/audit_test_util.h"
 
 namespace chainmail::testing {
 namespace {
-
-RecordId IngestDecided(Archive& archive, const std::string& bytes, DecidedIngest::Decide decide = DefaultPolicy) {
-  DecidedIngest ingest(archive, std::move(decide));
-  auto spool = ingest.BeginMessage();
-  EXPECT_TRUE(spool.ok());
-  (*spool)->Write(bytes);
-  MessagePayload e;
-  e.mail_from = "<a@example.com>";
-  e.rcpt_to = {"<j@archive.test>"};
-  e.helo_verb = "EHLO";
-  e.session_id = std::string(16, '\x02');
-  auto id = ingest.Commit(std::move(*spool), e);
-  EXPECT_TRUE(id.ok()) << id.status().message();
-  return *id;
-}
 
 struct Event {
   uint16_t type;

@@ -10,28 +10,19 @@
 #include "audit/audit_log.h"
 #include "audit/decided_ingest.h"
 #include "tests/archive/archive_test_util.h"
+#include "tests/audit/audit_test_util.h"
 
 namespace chainmail::testing {
 namespace {
 
-RecordId IngestDecided(Archive& archive, const std::string& bytes, const std::string& action,
+// Archived with the decision `action`.
+RecordId IngestDecidedAs(Archive& archive, const std::string& bytes, const std::string& action,
                        std::vector<std::string> rcpt) {
-  DecidedIngest ingest(archive, [action](const MessagePayload&) {
+  return IngestDecided(archive, bytes, [action](const MessagePayload&) {
     PolicyDecision d;
     d.action = action;
     return d;
-  });
-  auto spool = ingest.BeginMessage();
-  EXPECT_TRUE(spool.ok());
-  (*spool)->Write(bytes);
-  MessagePayload e;
-  e.mail_from = "<a@example.com>";
-  e.rcpt_to = std::move(rcpt);
-  e.helo_verb = "EHLO";
-  e.session_id = std::string(16, '\x02');
-  auto id = ingest.Commit(std::move(*spool), e);
-  EXPECT_TRUE(id.ok()) << id.status().message();
-  return *id;
+  }, std::move(rcpt));
 }
 
 // The decision the way it was found before schema/005: the first policy.decision event
@@ -51,7 +42,7 @@ class MessageDetailsTest : public ::testing::Test {
   MessageDetailsTest() : archive_(OpenArchive(dir_.path())) {
     const char* actions[] = {"accept", "quarantine", "accept", "reject"};
     for (int i = 0; i < 4; ++i)
-      ids_.push_back(IngestDecided(*archive_, SampleMessage(i), actions[i],
+      ids_.push_back(IngestDecidedAs(*archive_, SampleMessage(i), actions[i],
                                    {"<r" + std::to_string(i) + "@x.test>", "<j@archive.test>"}));
     bare_ = Ingest(*archive_, SampleMessage(9));  // archived without a decision: seq 4
   }
@@ -114,11 +105,12 @@ TEST_F(MessageDetailsTest, MigrationBackfillsTheDecisionsOfAnArchiveFromBeforeIt
   RecordSearch({0, 2});
   archive_.reset();
   {
-    // Back to schema 4: as if the archive had been written before 005.
+    // Back to schema 4: as if the archive had been written before 005 (and 006, whose
+    // listings table goes too; the search above is then one with no index rows).
     auto db = Database::Open(DatabasePath(dir_.path()), Database::Mode::kReadWrite);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE((*db)->Exec("DROP TRIGGER message_decisions_from_targets; DROP TABLE message_decisions; "
-                            "PRAGMA user_version = 4").ok());
+                            "DROP TABLE audit_listings; PRAGMA user_version = 4").ok());
     ASSERT_TRUE(ApplyMigrations(**db).ok());
   }
   auto db = OpenDb(dir_.path());
@@ -133,7 +125,7 @@ TEST_F(MessageDetailsTest, MigrationBackfillsTheDecisionsOfAnArchiveFromBeforeIt
     }
   }
   archive_ = OpenArchive(dir_.path());  // new decisions are indexed after the backfill too
-  IngestDecided(*archive_, SampleMessage(10), "throttle", {"<r@x.test>"});
+  IngestDecidedAs(*archive_, SampleMessage(10), "throttle", {"<r@x.test>"});
   EXPECT_EQ(ReadRecordedDecision(*OpenDb(dir_.path()), 5)->action, "throttle");
 }
 
