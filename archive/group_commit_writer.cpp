@@ -28,6 +28,12 @@ void Observe(std::array<uint64_t, N + 1>& buckets, const std::array<uint64_t, N>
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, std::shared_ptr<RecordMint> mint)
     : db_(std::move(db)), mint_(std::move(mint)) {
+  // COMMIT writes the WAL; the syncer makes it durable (wal_syncer.h).
+  db_->Exec("PRAGMA synchronous=NORMAL");
+  syncer_ = std::make_unique<WalSyncer>(db_->path() + "-wal", [this] {
+    std::lock_guard<std::mutex> lock(mu_);  // so the writer cannot miss this between test and wait
+    wake_.notify_all();
+  });
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -40,11 +46,15 @@ void GroupCommitWriter::Stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  syncer_->Stop();  // answers the last batches
 }
 
 WriterStats GroupCommitWriter::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return stats_;
+  WriterStats out = stats_;
+  out.syncs = syncer_->syncs();
+  out.sync_us = syncer_->sync_us();
+  return out;
 }
 
 Result<std::vector<AppendedLeaf>> GroupCommitWriter::Append(std::vector<AppendRequest> requests) {
@@ -56,30 +66,37 @@ Result<std::vector<AppendedLeaf>> GroupCommitWriter::Append(std::vector<AppendRe
     if (stopping_) return Status::Unavailable("archive writer is shutting down");
     queue_.push_back(std::move(sub));
   }
-  wake_.notify_one();
+  wake_.notify_all();
   return future.get();
 }
 
 void GroupCommitWriter::Run() {
   for (;;) {
-    std::vector<std::unique_ptr<Submission>> batch;
     {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
-      uint64_t bytes = 0;
-      while (!queue_.empty() && batch.size() < kMaxBatchSubmissions &&
-             (batch.empty() || bytes < kMaxBatchBytes)) {
-        for (const auto& r : queue_.front()->requests) bytes += r.weight_bytes;
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      ++stats_.batches;
-      stats_.appends += batch.size();
-      stats_.max_batch = std::max<uint64_t>(stats_.max_batch, batch.size());
-      Observe(stats_.batch_size_buckets, kBatchSizeBounds, batch.size());
     }
-    CommitBatch(batch);
+    CommitBatch();
+  }
+}
+
+void GroupCommitWriter::TakeQueued(Batch& batch, uint64_t& bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  while (!queue_.empty() && batch.size() < kMaxBatchSubmissions && (batch.empty() || bytes < kMaxBatchBytes)) {
+    for (const auto& r : queue_.front()->requests) bytes += r.weight_bytes;
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+}
+
+void GroupCommitWriter::Answer(Batch& batch, std::vector<Result<std::vector<AppendedLeaf>>>& results,
+                               const Status& status) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!status.ok() || i >= results.size())
+      batch[i]->done.set_value(status.ok() ? Status::IoError("submission not applied") : status);
+    else
+      batch[i]->done.set_value(std::move(results[i]));
   }
 }
 
@@ -152,64 +169,96 @@ Result<std::vector<AppendedLeaf>> GroupCommitWriter::ApplySubmission(Submission&
   return out;
 }
 
-void GroupCommitWriter::CommitBatch(std::vector<std::unique_ptr<Submission>>& batch) {
+void GroupCommitWriter::CommitBatch() {
+  Batch batch;
   std::vector<Result<std::vector<AppendedLeaf>>> results;
+  const uint64_t start_us = MonotonicUs();
+  if (Status failed = syncer_->failure(); !failed.ok()) {  // nothing is durable after a failed sync
+    uint64_t bytes = 0;
+    TakeQueued(batch, bytes);
+    Answer(batch, results, failed);
+    return;
+  }
   Status batch_status;
   std::map<LogName, LogState> logs;  // heads and trees read inside this transaction only
-  const uint64_t start_us = MonotonicUs();
-  uint64_t commit_start_us = 0;
+  uint64_t apply_us = 0, commit_us = 0;
   {
     Transaction tx(*db_, Transaction::Kind::kImmediate);
     batch_status = tx.status();
-    for (auto& sub : batch) {
-      if (!batch_status.ok()) break;
-      std::map<LogName, LogState> saved = logs;
-      // Prepared once (not re-parsed by sqlite3_exec for every message).
-      db_->Prepare("SAVEPOINT submission").Run();
-      auto r = ApplySubmission(*sub, logs);
-      if (r.ok()) {
-        db_->Prepare("RELEASE submission").Run();
-      } else {
-        db_->Prepare("ROLLBACK TO submission").Run();
-        db_->Prepare("RELEASE submission").Run();
-        logs = std::move(saved);
-        // Disk full or I/O trouble affects the whole batch; a constraint only this one.
-        if (r.status().code() == Status::Code::kNoSpace || r.status().code() == Status::Code::kIoError)
-          batch_status = r.status();
+    uint64_t bytes = 0;
+    // Apply what is queued; while the previous batch is still syncing, wait for more and
+    // apply that too; commit once the syncer is free (or the batch is full, or stopping).
+    for (;;) {
+      const size_t first = batch.size();
+      TakeQueued(batch, bytes);
+      const uint64_t apply_start = MonotonicUs();
+      for (size_t i = first; i < batch.size() && batch_status.ok(); ++i) {
+        std::map<LogName, LogState> saved = logs;
+        db_->Prepare("SAVEPOINT submission").Run();
+        auto r = ApplySubmission(*batch[i], logs);
+        if (r.ok()) {
+          db_->Prepare("RELEASE submission").Run();
+        } else {
+          db_->Prepare("ROLLBACK TO submission").Run();
+          db_->Prepare("RELEASE submission").Run();
+          logs = std::move(saved);
+          // Disk full or I/O trouble affects the whole batch; a constraint only this one.
+          if (r.status().code() == Status::Code::kNoSpace || r.status().code() == Status::Code::kIoError)
+            batch_status = r.status();
+        }
+        results.push_back(std::move(r));
       }
-      results.push_back(std::move(r));
+      apply_us += MonotonicUs() - apply_start;
+      std::unique_lock<std::mutex> lock(mu_);
+      const bool full = batch.size() >= kMaxBatchSubmissions || bytes >= kMaxBatchBytes;
+      if (!batch_status.ok() || full || stopping_ || !syncer_->busy()) break;
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || !syncer_->busy(); });
+      if (queue_.empty()) break;  // the sync ended (or we stop): commit what we have
     }
-    commit_start_us = MonotonicUs();
+    const uint64_t commit_start = MonotonicUs();
     if (batch_status.ok()) batch_status = tx.Commit();
+    commit_us = MonotonicUs() - commit_start;
   }
-  RecordTimes(start_us, commit_start_us);
-  // Only now are the new leaves committed: remember the trees, tell the observer.
-  if (batch_status.ok()) {
-    for (auto& [log, state] : logs) {
-      if (observer_ && (!trees_.count(log) || trees_[log].size() != state.tree.size()))
-        observer_(log, state.tree.size(), state.tree.Root());
-      trees_[log] = state.tree;
-    }
-  } else {
+  RecordTimes(apply_us, commit_us, batch.size());
+  if (!batch_status.ok()) {
     trees_.clear();
+    RecordDurable(start_us);
+    Answer(batch, results, batch_status);
+    return;
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (!batch_status.ok())
-      batch[i]->done.set_value(batch_status);
-    else
-      batch[i]->done.set_value(std::move(results[i]));
+  // Committed (not yet synced: readers may see it, no submitter is answered before the
+  // sync). Remember the trees, tell the observer.
+  for (auto& [log, state] : logs) {
+    if (observer_ && (!trees_.count(log) || trees_[log].size() != state.tree.size()))
+      observer_(log, state.tree.size(), state.tree.Root());
+    trees_[log] = state.tree;
   }
+  auto done = std::make_shared<std::pair<Batch, std::vector<Result<std::vector<AppendedLeaf>>>>>(std::move(batch),
+                                                                                                 std::move(results));
+  syncer_->Sync([this, done, start_us](const Status& synced) {
+    RecordDurable(start_us);  // before the answers: a submitter may read the stats next
+    Answer(done->first, done->second, synced);
+  });
 }
 
-void GroupCommitWriter::RecordTimes(uint64_t start_us, uint64_t commit_start_us) {
-  const uint64_t end_us = MonotonicUs();
+void GroupCommitWriter::RecordDurable(uint64_t start_us) {
+  const uint64_t took = MonotonicUs() - start_us;
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.durable_us += took;
+  Observe(stats_.commit_time_buckets, kCommitTimeBoundsUs, took);
+}
+
+void GroupCommitWriter::RecordTimes(uint64_t apply_us, uint64_t commit_us, size_t submissions) {
   int pages = 0, misses = 0, high = 0;
   sqlite3_db_status(db_->handle(), SQLITE_DBSTATUS_CACHE_WRITE, &pages, &high, 1);
   sqlite3_db_status(db_->handle(), SQLITE_DBSTATUS_CACHE_MISS, &misses, &high, 1);
   std::lock_guard<std::mutex> lock(mu_);
-  stats_.apply_us += commit_start_us - start_us;
-  stats_.commit_us += end_us - commit_start_us;
-  Observe(stats_.commit_time_buckets, kCommitTimeBoundsUs, end_us - start_us);
+  ++stats_.batches;
+  stats_.appends += submissions;
+  stats_.max_batch = std::max<uint64_t>(stats_.max_batch, submissions);
+  Observe(stats_.batch_size_buckets, kBatchSizeBounds, submissions);
+  stats_.apply_us += apply_us;
+  stats_.commit_us += commit_us;
   stats_.pages_written += static_cast<uint64_t>(pages);
   stats_.cache_misses += static_cast<uint64_t>(misses);
 }

@@ -1,8 +1,11 @@
 // GroupCommitWriter: the single writer. Sessions submit appends from many threads; one
 // writer thread takes every pending submission, opens one BEGIN IMMEDIATE transaction,
 // reads each log's head inside it, assigns sequence numbers and chain links, builds the
-// leaves, lets each append write its content rows, commits with synchronous=FULL (one
-// fsync for the whole batch), then wakes every waiting submitter.
+// leaves, lets each append write its content rows and commits; a WalSyncer then syncs the
+// WAL once for the batch and only after that wakes its submitters (wal_syncer.h). While
+// that sync runs, the writer keeps taking submissions into the next transaction, and
+// commits it as soon as the sync has ended: a batch is what arrived during one fsync, and
+// the rows of one batch are written while the previous one syncs.
 //
 // A submission (several appends, e.g. a message and its policy-decision audit event)
 // commits atomically: it runs inside a SAVEPOINT, so one failing submission is rolled
@@ -28,6 +31,7 @@
 #include "archive/format/record_id.h"
 #include "archive/log_head.h"
 #include "archive/record_mint.h"
+#include "archive/wal_syncer.h"
 
 namespace chainmail {
 
@@ -76,12 +80,14 @@ struct WriterStats {
   uint64_t appends = 0;
   uint64_t max_batch = 0;
   uint64_t apply_us = 0;       // writing the batches' rows, inside the transaction
-  uint64_t commit_us = 0;      // COMMIT: the WAL write and its fsync
+  uint64_t commit_us = 0;      // COMMIT: the WAL write (synchronous=NORMAL: no fsync)
+  uint64_t syncs = 0;          // fdatasyncs of the WAL (one covers every batch committed before it)
+  uint64_t sync_us = 0;        // time in them, on the syncer thread
+  uint64_t durable_us = 0;     // per commit, BEGIN IMMEDIATE to synced, summed
   uint64_t pages_written = 0;  // database pages written to the WAL
   uint64_t cache_misses = 0;   // pages read from the file system (not in SQLite's cache)
   // Per commit: how many submissions it took (their sum is `appends`, their count
-  // `batches`) and how long its transaction took, BEGIN IMMEDIATE to durable COMMIT
-  // (their sum is apply_us + commit_us). Bucket i counts values <= bound i and above
+  // `batches`) and how long it took, BEGIN IMMEDIATE to synced (their sum is durable_us). Bucket i counts values <= bound i and above
   // bound i-1; the last bucket counts values above every bound.
   std::array<uint64_t, kBatchSizeBounds.size() + 1> batch_size_buckets{};
   std::array<uint64_t, kCommitTimeBoundsUs.size() + 1> commit_time_buckets{};
@@ -108,9 +114,16 @@ class GroupCommitWriter {
     std::promise<Result<std::vector<AppendedLeaf>>> done;
   };
   void Run();
-  void CommitBatch(std::vector<std::unique_ptr<Submission>>& batch);
+  using Batch = std::vector<std::unique_ptr<Submission>>;
+  void CommitBatch();
+  // Takes what is queued into `batch`, within the batch bounds.
+  void TakeQueued(Batch& batch, uint64_t& bytes);
+  // Answers a batch: `status` when it failed as a whole, else each submission's result.
+  static void Answer(Batch& batch, std::vector<Result<std::vector<AppendedLeaf>>>& results, const Status& status);
   Result<std::vector<AppendedLeaf>> ApplySubmission(Submission& s, std::map<LogName, LogState>& logs);
-  void RecordTimes(uint64_t start_us, uint64_t commit_start_us);
+  void RecordTimes(uint64_t apply_us, uint64_t commit_us, size_t submissions);
+  // A commit's time from BEGIN to answered (synced, or failed).
+  void RecordDurable(uint64_t start_us);
   Result<LogState*> State(std::map<LogName, LogState>& logs, LogName log);
 
   std::unique_ptr<Database> db_;      // used only by the writer thread
@@ -125,6 +138,7 @@ class GroupCommitWriter {
   std::deque<std::unique_ptr<Submission>> queue_;  // guarded by mu_
   bool stopping_ = false;                          // guarded by mu_
   WriterStats stats_;                              // guarded by mu_
+  std::unique_ptr<WalSyncer> syncer_;
   std::thread thread_;
 };
 

@@ -203,7 +203,8 @@ int RunDaemon(const Config& config, const BenchmarkSwitches& bench) {
   const WriterStats w = (*archive)->writer_stats();
   Say("writer: " + std::to_string(w.appends) + " submissions in " + std::to_string(w.batches) +
       " commits (largest " + std::to_string(w.max_batch) + "); " + std::to_string(w.apply_us / 1000) +
-      " ms writing rows, " + std::to_string(w.commit_us / 1000) + " ms committing; " +
+      " ms writing rows, " + std::to_string(w.commit_us / 1000) + " ms committing, " + std::to_string(w.syncs) +
+      " syncs in " + std::to_string(w.sync_us / 1000) + " ms; " +
       std::to_string(w.pages_written) + " pages written, " + std::to_string(w.cache_misses) + " read");
   Say("stopped cleanly");
   return 0;

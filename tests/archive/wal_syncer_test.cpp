@@ -1,0 +1,104 @@
+// WalSyncer (archive/wal_syncer.h): answers come only after a sync, in the order handed
+// over, many batches share one sync, and the first failure is final.
+#include "archive/wal_syncer.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <vector>
+
+#include "tests/archive/archive_test_util.h"
+
+namespace chainmail::testing {
+namespace {
+
+struct Answers {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<int, Status>> got;
+  int idles = 0;
+
+  std::function<void(const Status&)> For(int n) {
+    return [this, n](const Status& s) {
+      std::lock_guard<std::mutex> lock(mu);
+      got.emplace_back(n, s);
+      cv.notify_all();
+    };
+  }
+  void WaitFor(size_t n) {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return got.size() >= n; }));
+  }
+};
+
+TEST(WalSyncer, AnswersInOrderAfterSyncingAndSharesSyncs) {
+  TempDir dir;
+  const std::string wal = dir.path() + "/db-wal";
+  std::ofstream(wal) << "frames";
+  Answers a;
+  WalSyncer syncer(wal, [&] {
+    std::lock_guard<std::mutex> lock(a.mu);
+    ++a.idles;
+    a.cv.notify_all();
+  });
+  for (int i = 0; i < 200; ++i) syncer.Sync(a.For(i));
+  a.WaitFor(200);
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(a.got[i].first, i);
+    EXPECT_TRUE(a.got[i].second.ok()) << a.got[i].second.message();
+  }
+  EXPECT_GE(syncer.syncs(), 1u);
+  EXPECT_LT(syncer.syncs(), 200u) << "batches handed over during a sync share the next one";
+  syncer.Stop();
+  EXPECT_FALSE(syncer.busy());
+  EXPECT_GE(a.idles, 1);
+  EXPECT_TRUE(syncer.failure().ok());
+}
+
+TEST(WalSyncer, StopAnswersWhatWasHandedOver) {
+  TempDir dir;
+  const std::string wal = dir.path() + "/db-wal";
+  std::ofstream(wal) << "frames";
+  Answers a;
+  {
+    WalSyncer syncer(wal, [] {});
+    for (int i = 0; i < 20; ++i) syncer.Sync(a.For(i));
+  }  // destroyed: stopped
+  EXPECT_EQ(a.got.size(), 20u);
+}
+
+TEST(WalSyncer, TheFirstFailureIsFinalEvenOnceTheFileIsBack) {
+  TempDir dir;
+  const std::string wal = dir.path() + "/db-wal";  // not there: the sync fails
+  Answers a;
+  WalSyncer syncer(wal, [] {});
+  syncer.Sync(a.For(0));
+  a.WaitFor(1);
+  EXPECT_EQ(a.got[0].second.code(), Status::Code::kIoError);
+  EXPECT_NE(a.got[0].second.message().find("db-wal"), std::string::npos);
+  std::ofstream(wal) << "frames";  // a later sync would succeed: it must not be trusted
+  syncer.Sync(a.For(1));
+  a.WaitFor(2);
+  EXPECT_FALSE(a.got[1].second.ok());
+  EXPECT_FALSE(syncer.failure().ok());
+}
+
+TEST(WalSyncer, AReplacedFileIsTheOneSynced) {
+  TempDir dir;
+  const std::string wal = dir.path() + "/db-wal";
+  std::ofstream(wal) << "frames";
+  Answers a;
+  WalSyncer syncer(wal, [] {});
+  syncer.Sync(a.For(0));
+  a.WaitFor(1);
+  ASSERT_EQ(std::remove(wal.c_str()), 0);
+  std::ofstream(wal) << "new frames";
+  syncer.Sync(a.For(1));
+  a.WaitFor(2);
+  EXPECT_TRUE(a.got[1].second.ok()) << a.got[1].second.message();
+}
+
+}  // namespace
+}  // namespace chainmail::testing
