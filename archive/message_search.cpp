@@ -63,8 +63,9 @@ SearchSql BuildSearch(const MessageFilter& f, const TextSearch& text, const std:
     // FTS5 drives: matches come in rowid (= seq) order and each is joined to its row.
     // bm25 only where the order needs it: scoring reads a word's whole doclist, which
     // for a common word cost newest-first pages 15-50 ms at 1M messages.
-    s.sql += f.by_relevance ? ", snippet(f.fulltext_index, -1, char(1), char(2), '…', 24), bm25(f.fulltext_index) "
-                            : ", snippet(f.fulltext_index, -1, char(1), char(2), '…', 24), 0.0 ";
+    // The snippet: fulltext_snippet.h's bounded chainmail_snippet, not FTS5's snippet().
+    s.sql += f.by_relevance ? ", chainmail_snippet(f.fulltext_index), bm25(f.fulltext_index) "
+                            : ", chainmail_snippet(f.fulltext_index), 0.0 ";
     s.sql += "FROM fulltext.fulltext_index f JOIN messages m ON m.seq = f.rowid WHERE f.fulltext_index MATCH ?";
     s.values.push_back(*text.match);
   } else {

@@ -1,6 +1,7 @@
 // The full-text side of the message search (message_search.h): turning the filter's q=
 // into an FTS5 MATCH expression, attaching the index file to the search's connection,
-// reading how far the index lags, and turning snippet() output into highlight ranges.
+// reading how far the index lags, and turning the snippet function's output
+// (fulltext_snippet.h) into highlight ranges.
 // The SQL that joins the index to the metadata stays in message_search.cpp, with the
 // rest of the search statement.
 //
@@ -31,8 +32,8 @@ Result<TextSearch> PrepareTextSearch(Database& db, const MessageFilter& filter);
 // How far the attached index lags the messages log, in the caller's transaction.
 Result<FulltextLag> ReadFulltextLag(Database& db);
 
-// snippet() output, its matches marked with fulltext_schema.h's kSnippetOpen/Close, as
-// plain text with highlight ranges.
+// The snippet function's output, its matches marked with fulltext_schema.h's
+// kSnippetOpen/Close, as plain text with highlight ranges.
 SearchSnippet ParseSnippet(std::string_view marked);
 
 }  // namespace chainmail

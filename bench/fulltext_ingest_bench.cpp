@@ -8,11 +8,13 @@
 //   off       ArchiveOptions::fulltext_enabled = false: no extraction, no indexer
 //   on        as chainmaild runs it: each session extracts (ExtractMime) before its commit
 //             and offers the result to the real FulltextIndexer, whose thread indexes
-//             meanwhile on the same cores
+//             meanwhile on the same cores, at its low priority (FulltextIndexerOptions::nice)
 //   extract   extraction on the session threads, offered to a sink that drops it: what
 //             extraction alone costs, without the indexer's CPU (a breakdown of "on")
 // in the order off, on, extract, extract, on, off per round (a drift of the machine
-// cancels); the better run of each counts. Target (issue 5): on >= 0.75 x off. Beside it,
+// cancels); the better run of each counts. Target (issue 5): on >= 0.75 x off. The ratios
+// of each round are printed too (the best of each mode within the round), so the noise
+// between rounds shows. Beside it,
 // the process's CPU per message (user + system, the indexer's thread included; median of
 // the runs of each mode), which other load on the machine moves less than throughput,
 // and the bytes written to the disk.
@@ -24,12 +26,12 @@
 // message back, extracts it again, indexes it); its time and messages/s, against ingest's
 // messages/s (the peer: >= 1 means the indexer alone keeps up with peak ingest).
 //
-// --indexer-idle on adds a what-if mode, "on-idle": as "on", with the indexer's thread at
-// SCHED_IDLE (it runs only when no other thread wants the core), in the order off, on,
-// extract, on-idle, on-idle, extract, on, off.
+// --indexer-eager on adds a what-if mode, "on-eager": as "on", with the indexer's thread at
+// the sessions' priority (nice 0, as before it had a low one), in the order off, on,
+// extract, on-eager, on-eager, extract, on, off.
 //
 // Usage: fulltext_ingest_bench WORKDIR [--messages N] [--threads T] [--rounds R] [--seed X]
-//                              [--indexer-idle on] [--index-dir DIR] [--indexer-linger MS]
+//                              [--indexer-eager on] [--index-dir DIR] [--indexer-linger MS]
 //                              [--indexer-batch N]
 // --index-dir DIR, a what-if: the index file of the runs with full-text on is made in DIR
 // (another disk, or tmpfs for "no I/O cost"), linked from the data dir. --indexer-linger MS
@@ -37,10 +39,10 @@
 // fewer, larger index transactions).
 // WORKDIR must be on the real disk (fsync costs are part of ingest); runs are deleted.
 // Not a test; run by bench/fulltext.py.
-#include <sched.h>
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -48,7 +50,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,34 +74,14 @@ struct Options {
   int threads = 20;
   int rounds = 1;
   uint64_t seed = 1;
-  bool indexer_idle = false;
+  bool indexer_eager = false;
   std::string index_dir;  // what-if: the index file elsewhere (a symlink from the data dir)
   FulltextIndexerOptions indexer;  // what-if: --indexer-linger, --indexer-batch
 };
 
-enum class Mode { kOff, kOn, kExtract, kOnIdle };
+enum class Mode { kOff, kOn, kExtract, kOnEager };
 const char* Name(Mode m) {
-  return m == Mode::kOff ? "off" : m == Mode::kOn ? "on" : m == Mode::kExtract ? "extract" : "on-idle";
-}
-
-std::set<pid_t> Threads() {
-  std::set<pid_t> out;
-  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task"))
-    out.insert(static_cast<pid_t>(std::stol(e.path().filename().string())));
-  return out;
-}
-
-// The what-if of --indexer-idle: the threads `start` creates (the indexer's) get
-// SCHED_IDLE, so they run only on CPU time that ingest leaves unused.
-template <class F>
-auto StartedIdle(F start) {
-  const std::set<pid_t> before = Threads();
-  auto started = start();
-  const sched_param none{};
-  for (pid_t tid : Threads())
-    if (!before.count(tid) && sched_setscheduler(tid, SCHED_IDLE, &none) != 0)
-      std::fprintf(stderr, "fulltext_ingest_bench: SCHED_IDLE for thread %d failed\n", static_cast<int>(tid));
-  return started;
+  return m == Mode::kOff ? "off" : m == Mode::kOn ? "on" : m == Mode::kExtract ? "extract" : "on-eager";
 }
 
 // Takes each extraction and drops it, so that only extraction's cost on the session
@@ -163,9 +144,10 @@ RunResult Ingest(const std::string& dir, Mode mode, const std::vector<GeneratedM
   auto archive = Archive::Open(Archived(dir, mode != Mode::kOff));
   if (!archive.ok()) std::fprintf(stderr, "%s\n", archive.status().message().c_str()), std::exit(2);
   std::shared_ptr<FulltextIndexer> indexer;
-  if (mode == Mode::kOn || mode == Mode::kOnIdle) {
-    auto started = mode == Mode::kOn ? StartFulltextIndexer(**archive, indexer_options)
-                                     : StartedIdle([&] { return StartFulltextIndexer(**archive, indexer_options); });
+  if (mode == Mode::kOn || mode == Mode::kOnEager) {
+    FulltextIndexerOptions options = indexer_options;
+    if (mode == Mode::kOnEager) options.nice = 0;
+    auto started = StartFulltextIndexer(**archive, options);
     if (!started.ok() || !*started) std::fprintf(stderr, "indexer: %s\n", started.status().message().c_str()), std::exit(2);
     indexer = *started;
   } else if (mode == Mode::kExtract) {
@@ -223,7 +205,7 @@ Options Parse(int argc, char** argv) {
   Options o;
   if (argc < 2) {
     std::fprintf(stderr, "usage: fulltext_ingest_bench WORKDIR [--messages N] [--threads T] [--rounds R] [--seed X] "
-                         "[--indexer-idle on] [--index-dir DIR] [--indexer-linger MS] [--indexer-batch N]\n");
+                         "[--indexer-eager on] [--index-dir DIR] [--indexer-linger MS] [--indexer-batch N]\n");
     std::exit(2);
   }
   o.work = argv[1];
@@ -233,7 +215,7 @@ Options Parse(int argc, char** argv) {
     else if (a == "--threads") o.threads = std::atoi(argv[i + 1]);
     else if (a == "--rounds") o.rounds = std::atoi(argv[i + 1]);
     else if (a == "--seed") o.seed = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (a == "--indexer-idle") o.indexer_idle = std::string(argv[i + 1]) == "on";
+    else if (a == "--indexer-eager") o.indexer_eager = std::string(argv[i + 1]) == "on";
     else if (a == "--index-dir") o.index_dir = argv[i + 1];
     else if (a == "--indexer-linger") o.indexer.linger = std::chrono::milliseconds(std::atoi(argv[i + 1]));
     else if (a == "--indexer-batch") o.indexer.batch_messages = std::strtoull(argv[i + 1], nullptr, 10);
@@ -262,24 +244,27 @@ int main(int argc, char** argv) {
   double best[4] = {0, 0, 0, 0};
   std::vector<double> cpu[4];  // CPU µs per message of each run, by mode
   std::vector<Mode> order{Mode::kOff, Mode::kOn, Mode::kExtract, Mode::kExtract, Mode::kOn, Mode::kOff};
-  if (o.indexer_idle) order.insert(order.begin() + 3, 2, Mode::kOnIdle);
+  if (o.indexer_eager) order.insert(order.begin() + 3, 2, Mode::kOnEager);
+  std::vector<std::array<double, 4>> by_round;  // the best rate of each mode within each round
   std::string last_off;
   bool bad = false;
   int k = 0;
   for (int round = 0; round < o.rounds; ++round) {
+    by_round.push_back({0, 0, 0, 0});
     for (Mode m : order) {
       const std::string dir = o.work + "/run-" + std::to_string(k++) + "-" + Name(m);
       std::filesystem::remove_all(dir);
       const RunResult r = Ingest(dir, m, mail, o.threads, o.index_dir, o.indexer);
       const double rate = mail.size() / r.seconds;
       best[static_cast<int>(m)] = std::max(best[static_cast<int>(m)], rate);
+      by_round.back()[static_cast<size_t>(m)] = std::max(by_round.back()[static_cast<size_t>(m)], rate);
       bad |= r.failed > 0 || !r.caught_up;
       const double cpu_us = r.cpu_seconds * 1e6 / mail.size();
       cpu[static_cast<int>(m)].push_back(cpu_us);
       std::printf("  %-8s %8llu msgs in %6.2f s %6.0f msg/s %5.1f MB/s  CPU %4.0f us/msg  disk writes %5.0f MB", Name(m),
                   static_cast<unsigned long long>(mail.size()), r.seconds, rate, bytes / r.seconds / 1e6, cpu_us,
                   r.written / 1e6);
-      if (m == Mode::kOn || m == Mode::kOnIdle)
+      if (m == Mode::kOn || m == Mode::kOnEager)
         std::printf("   burst end: indexer lag %llu msgs / %.1f s; caught up %.2f s later%s",
                     static_cast<unsigned long long>(r.lag_messages), r.lag_seconds, r.catch_up_seconds,
                     r.caught_up ? "" : " (NOT caught up in 30 min)");
@@ -299,6 +284,16 @@ int main(int argc, char** argv) {
               100 * (1 - on / off), kTargetRatio, on / off >= kTargetRatio ? "PASS" : "FAIL");
   std::printf("  ratio extract/off %.3f (extraction alone, without the indexer's CPU, costs %.1f%%)\n", extract / off,
               100 * (1 - extract / off));
+  double on_min = 1e9, on_max = 0, extract_min = 1e9, extract_max = 0;
+  std::printf("  by round (the best run of each mode within the round):");
+  for (const auto& r : by_round) {
+    const double on_off = r[1] / r[0], extract_off = r[2] / r[0];
+    std::printf("  on/off %.3f extract/off %.3f%s", on_off, extract_off, o.indexer_eager ? "" : ";");
+    if (o.indexer_eager) std::printf(" on-eager/off %.3f;", r[3] / r[0]);
+    on_min = std::min(on_min, on_off), on_max = std::max(on_max, on_off);
+    extract_min = std::min(extract_min, extract_off), extract_max = std::max(extract_max, extract_off);
+  }
+  std::printf("\n");
   const auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
@@ -307,8 +302,9 @@ int main(int argc, char** argv) {
   std::printf("  CPU per message (median of runs): off %.0f us, on %.0f us (+%.0f%%), extract %.0f us (+%.0f%%): "
               "where ingest is CPU-bound, throughput falls by about that much\n",
               cpu_off, cpu_on, 100 * (cpu_on / cpu_off - 1), cpu_extract, 100 * (cpu_extract / cpu_off - 1));
-  if (o.indexer_idle)
-    std::printf("  ratio on-idle/off %.3f (what-if: the indexer's thread at SCHED_IDLE costs ingest %.1f%%)\n",
+  if (o.indexer_eager)
+    std::printf("  ratio on-eager/off %.3f (what-if: the indexer's thread at the sessions' priority costs ingest "
+                "%.1f%%)\n",
                 best[3] / off, 100 * (1 - best[3] / off));
 
   FulltextIndexerStatus s;
@@ -323,8 +319,10 @@ int main(int argc, char** argv) {
               "%llu msgs in %.2f s = %.0f msg/s; "
               "ratio indexer/ingest-off %.2f (>= 1: keeps up with peak ingest)\n",
               static_cast<unsigned long long>(mail.size()), backfill, indexer_rate, indexer_rate / off);
-  std::printf("RESULT ingest off_mps=%.1f on_mps=%.1f extract_mps=%.1f on_idle_mps=%.1f indexer_mps=%.1f "
-              "cpu_off_us=%.1f cpu_on_us=%.1f cpu_extract_us=%.1f\n",
-              off, on, extract, best[3], indexer_rate, cpu_off, cpu_on, cpu_extract);
+  std::printf("RESULT ingest off_mps=%.1f on_mps=%.1f extract_mps=%.1f on_eager_mps=%.1f indexer_mps=%.1f "
+              "cpu_off_us=%.1f cpu_on_us=%.1f cpu_extract_us=%.1f on_off_min=%.3f on_off_max=%.3f "
+              "extract_off_min=%.3f extract_off_max=%.3f\n",
+              off, on, extract, best[3], indexer_rate, cpu_off, cpu_on, cpu_extract, on_min, on_max, extract_min,
+              extract_max);
   return bad ? 1 : 0;
 }

@@ -21,12 +21,19 @@
 // (SQLite page-cache misses over both files: what the reader's caches did not hold).
 //
 // Usage: fulltext_query_bench DIR [--threads T] [--queries Q] [--relevance-queries R]
-//                             [--budget SECONDS] [--breakdown on|off]
+//                             [--budget SECONDS] [--breakdown on|off] [--prewarm on|off]
 //   Q newest-first and R relevance queries per class (default 200 and 50); a class stops
 //   early after --budget seconds (default 60), and says so. The breakdown (default on)
 //   times each newest-first class again, with fresh draws, as FTS5 alone (the MATCH
 //   statement for the page's rowids, no join, no per-message details), then with
-//   snippet(), then with snippet() and bm25(): where the full search's time goes.
+//   FTS5's snippet() (what the search selected before), then with chainmail_snippet (what
+//   it selects: archive/fulltext/fulltext_snippet.h), then with that and bm25(): where the
+//   full search's time goes.
+//   The prewarm (default on) first reads what searches read into the OS page cache: the
+//   index file, and the archive's metadata tables (not the raw mail): a server that keeps
+//   searching has them there. Without it, figures depend on whatever ran before: on this
+//   disk a page not in the cache costs ~0.5 ms, and a page of results reads hundreds.
+//   The share of both files in the cache is printed before and after.
 // Not a test; run by bench/fulltext.py.
 #include <algorithm>
 #include <atomic>
@@ -42,10 +49,15 @@
 #include <thread>
 #include <vector>
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "archive/archive.h"
 #include "archive/fulltext/fulltext_query.h"
+#include "archive/fulltext/fulltext_snippet.h"
 #include "archive/message_search.h"
 #include "archive/reader_pool.h"
 #include "bench/zipf_vocabulary.h"
@@ -64,6 +76,7 @@ struct Options {
   size_t queries = 200, relevance_queries = 50;
   double budget = 60;
   bool breakdown = true;
+  bool prewarm = true;
 };
 
 struct QueryClass {
@@ -134,17 +147,15 @@ Result<size_t> Search(Database& db, const MessageFilter& filter) {
   return page->messages.size();
 }
 
-// For the breakdown: FTS5 alone, the page's rowids newest first, then with the columns
-// the search selects added one at a time (`columns`: 0 none, 1 snippet(), 2 snippet() and
-// bm25()); no join to the metadata index and no per-message details. The connection has
-// the index attached already (SearchMessages attached it in the warm-up).
-Query FtsOnly(int columns) {
+// For the breakdown: FTS5 alone, the page's rowids newest first, then with columns
+// added: `columns` is "" (none) or the SQL after "SELECT rowid". No join to the metadata
+// index and no per-message details. The connection has the index attached already
+// (SearchMessages attached it in the warm-up).
+Query FtsOnly(std::string columns) {
   return [columns](Database& db, const MessageFilter& filter) -> Result<size_t> {
     auto match = TranslateFulltextQuery(*filter.text);
     if (!match.ok()) return match.status();
-    Statement st = db.Prepare(std::string("SELECT rowid") +
-                              (columns >= 1 ? ", snippet(fulltext_index, -1, char(1), char(2), '…', 24)" : "") +
-                              (columns >= 2 ? ", bm25(fulltext_index)" : "") +
+    Statement st = db.Prepare("SELECT rowid" + columns +
                               " FROM fulltext.fulltext_index WHERE fulltext_index MATCH ?1 ORDER BY rowid DESC LIMIT " +
                               std::to_string(kPage));
     st.Bind(1, *match);
@@ -153,6 +164,47 @@ Query FtsOnly(int columns) {
     if (!st.status().ok()) return st.status();
     return n;
   };
+}
+
+// The share of `path`'s pages in the OS page cache (mincore), 0..1; -1 when unknown.
+double Resident(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st {};
+  double share = -1;
+  if (fstat(fd, &st) == 0 && st.st_size > 0) {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE)), size = static_cast<size_t>(st.st_size);
+    void* map = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+    if (map != MAP_FAILED) {
+      std::vector<unsigned char> in((size + page - 1) / page);
+      if (mincore(map, size, in.data()) == 0)
+        share = static_cast<double>(std::count_if(in.begin(), in.end(), [](unsigned char c) { return c & 1; })) /
+                static_cast<double>(in.size());
+      munmap(map, size);
+    }
+  }
+  close(fd);
+  return share;
+}
+
+// Brings what a search reads into the OS page cache, as on a server that keeps searching:
+// the whole index file (read through), and in the archive database the B-trees of the
+// tables the search and its per-message details read (walked with dbstat), not the raw
+// mail's blob chunks, which no search touches. Returns the seconds it took.
+double Prewarm(const std::string& dir, Database& db) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::ifstream index(dir + "/fulltext.sqlite", std::ios::binary);
+  std::vector<char> buffer(1 << 20);
+  while (index.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || index.gcount() > 0) {
+  }
+  Statement st = db.Prepare(
+      "SELECT sum(d.pgsize) FROM sqlite_schema s JOIN dbstat d ON d.name = s.name AND d.aggregate = 1 "
+      "WHERE s.type IN ('table', 'index') AND s.tbl_name IN "
+      "('messages', 'message_addresses', 'leaves', 'payloads', 'message_decisions', 'message_labels')");
+  while (st.Step()) {
+  }
+  if (!st.status().ok()) std::fprintf(stderr, "fulltext_query_bench: prewarm: %s\n", st.status().message().c_str());
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 // Runs `filters` from `threads` threads, each query once, until done or `budget` passes.
@@ -222,7 +274,7 @@ Options Parse(int argc, char** argv) {
   Options o;
   if (argc < 2) {
     std::fprintf(stderr, "usage: fulltext_query_bench DIR [--threads T] [--queries Q] [--relevance-queries R] "
-                         "[--budget SECONDS] [--breakdown on|off]\n");
+                         "[--budget SECONDS] [--breakdown on|off] [--prewarm on|off]\n");
     std::exit(2);
   }
   o.dir = argv[1];
@@ -233,6 +285,7 @@ Options Parse(int argc, char** argv) {
     else if (a == "--relevance-queries") o.relevance_queries = std::strtoull(argv[i + 1], nullptr, 10);
     else if (a == "--budget") o.budget = std::atof(argv[i + 1]);
     else if (a == "--breakdown") o.breakdown = std::string_view(argv[i + 1]) != "off";
+    else if (a == "--prewarm") o.prewarm = std::string_view(argv[i + 1]) != "off";
     else std::fprintf(stderr, "fulltext_query_bench: unknown option %s\n", a.c_str()), std::exit(2);
   }
   return o;
@@ -254,6 +307,17 @@ int main(int argc, char** argv) {
   ReaderPool pool(DatabasePath(o.dir), static_cast<size_t>(o.threads));
   std::printf("== fulltext queries: %llu messages, %d threads, pages of %u with snippets, through SearchMessages\n",
               static_cast<unsigned long long>(messages), o.threads, kPage);
+  const std::string index_file = o.dir + "/fulltext.sqlite", archive_file = DatabasePath(o.dir);
+  std::printf("  in the OS page cache: index file %.0f%%, archive database %.0f%%\n", 100 * Resident(index_file),
+              100 * Resident(archive_file));
+  if (o.prewarm) {
+    auto lease = pool.Acquire();
+    if (!lease.ok()) return std::fprintf(stderr, "%s\n", lease.status().message().c_str()), 2;
+    const double seconds = Prewarm(o.dir, **lease);
+    std::printf("  prewarm (the index file, and the archive's search tables; not its raw mail): %.1f s; now index "
+                "file %.0f%%, archive database %.0f%%\n",
+                seconds, 100 * Resident(index_file), 100 * Resident(archive_file));
+  }
 
   // Warm-up: other draws of every class, both orders, and the peer's lookups.
   std::mt19937_64 warm_rng(seed + 1);
@@ -293,16 +357,25 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   std::printf("  peer: search by envelope sender     %s\n", Line(peer).c_str());
+  std::printf("  in the OS page cache after the classes: index file %.0f%%, archive database %.0f%%\n",
+              100 * Resident(index_file), 100 * Resident(archive_file));
   if (o.breakdown) {
     // Where a newest-first search's time goes: fresh draws of each class (so no run finds
     // the pages of another's words cached), FTS5 alone, then FTS5 with snippets.
-    std::printf("  breakdown, newest first, fresh draws; FTS5 statement alone (the page's rowids), then with the "
-                "search's columns added: p50 / p99 ms, pages read\n");
-    std::printf("  %-20s %-30s %-30s %s\n", "class", "MATCH alone", "+ snippet()", "+ snippet() + bm25()");
+    // FTS5's snippet() is what the search selected before chainmail_snippet (fulltext_snippet.h).
+    const std::string ours = std::string(", ") + kSnippetFunction + "(fulltext_index)";
+    const std::vector<std::string> columns = {
+        "", ", snippet(fulltext_index, -1, char(1), char(2), '…', " + std::to_string(kSnippetTokens) + ")", ours,
+        ours + ", bm25(fulltext_index)"};
+    std::printf("  breakdown, newest first, fresh draws; FTS5 statement alone (the page's rowids), then with a "
+                "snippet (FTS5's snippet(), then chainmail_snippet as the search selects it), then with bm25() too: "
+                "p50 / p99 ms, pages read\n");
+    std::printf("  %-20s %-30s %-30s %-30s %s\n", "class", "MATCH alone", "+ FTS5 snippet()", "+ chainmail_snippet",
+                "+ chainmail_snippet + bm25()");
     for (const QueryClass& c : classes) {
       std::printf("  %-4s %-15s", c.kind, c.name);
-      for (int columns = 0; columns < 3; ++columns) {
-        const Figures f = Run(pool, TextFilters(c, o.queries, false, rng), o.threads, o.budget, FtsOnly(columns));
+      for (const std::string& column : columns) {
+        const Figures f = Run(pool, TextFilters(c, o.queries, false, rng), o.threads, o.budget, FtsOnly(column));
         failed |= f.failed > 0;
         std::printf(" %6.2f / %7.2f %6.0f pages ", f.Quantile(0.5), f.Quantile(0.99),
                     f.ms.empty() ? 0.0 : static_cast<double>(f.pages_read) / f.ms.size());

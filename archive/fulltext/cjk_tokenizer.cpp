@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "archive/fulltext/fts5_api.h"
+
 namespace chainmail {
 namespace {
 
@@ -189,16 +191,9 @@ bool IsCjkCodePoint(char32_t c) {
 }
 
 Status RegisterFulltextTokenizer(sqlite3* db) {
-  fts5_api* api = nullptr;
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(st);
-    return Status::IoError(std::string("this SQLite has no FTS5: ") + sqlite3_errmsg(db));
-  }
-  sqlite3_bind_pointer(st, 1, &api, "fts5_api_ptr", nullptr);
-  sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (api == nullptr || api->iVersion < 2) return Status::IoError("FTS5 did not hand out its API");
+  auto fetched = FetchFts5Api(db);
+  if (!fetched.ok()) return fetched.status();
+  fts5_api* api = *fetched;
   auto* reg = new (std::nothrow) Registration;
   if (reg == nullptr) return Status::IoError("out of memory registering the tokenizer");
   if (api->xFindTokenizer(api, "unicode61", &reg->unicode61_context, &reg->unicode61) != SQLITE_OK) {

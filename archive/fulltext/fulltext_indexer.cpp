@@ -1,6 +1,10 @@
 #include "archive/fulltext/fulltext_indexer.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <optional>
 #include <vector>
 
@@ -148,6 +152,12 @@ bool FulltextIndexer::WaitIndexed(int64_t seq, std::chrono::milliseconds timeout
 }
 
 void FulltextIndexer::Run() {
+  // On Linux a nice value belongs to the thread; an error (not Linux, a sandbox) only
+  // leaves the thread at the sessions' priority.
+  const auto self = static_cast<id_t>(gettid());
+  errno = 0;
+  const int current = getpriority(PRIO_PROCESS, self);
+  if (errno == 0 && options_.nice > current) setpriority(PRIO_PROCESS, self, options_.nice);
   while (true) {
     {
       std::lock_guard<std::mutex> lock(mu_);

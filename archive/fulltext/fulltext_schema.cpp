@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "archive/fulltext/cjk_tokenizer.h"
+#include "archive/fulltext/fulltext_snippet.h"
 
 namespace chainmail {
 namespace {
@@ -84,6 +85,7 @@ Status AttachFulltext(sqlite3* db, const std::string& data_dir) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) return Status::NotFound("there is no full-text index (" + path + ")");
   if (Status s = RegisterFulltextTokenizer(db); !s.ok()) return s;
+  if (Status s = RegisterFulltextSnippet(db); !s.ok()) return s;
   // mode=ro: this connection only reads the index, even when it may write the archive.
   if (Status s = Run(db, std::string("ATTACH DATABASE ?1 AS ") + kFulltextSchema, "file:" + UriPath(path) + "?mode=ro",
                      "cannot open the full-text index");

@@ -46,8 +46,9 @@ namespace chainmail {
 inline constexpr char kFulltextSchema[] = "fulltext";
 inline constexpr int64_t kFulltextSchemaVersion = 1;
 
-// Snippet markers: stored text never contains these two bytes, so snippet() can mark
-// matches with them and the reader turns them into highlight ranges unambiguously.
+// Snippet markers: stored text never contains these two bytes, so the snippet function
+// (fulltext_snippet.h) can mark matches with them and the reader turns them into
+// highlight ranges unambiguously.
 inline constexpr char kSnippetOpen = '\x01';
 inline constexpr char kSnippetClose = '\x02';
 
@@ -57,7 +58,7 @@ std::string FulltextPath(const std::string& data_dir);
 const std::vector<const char*>& FulltextMigrations();
 
 // Attaches <data_dir>/fulltext.sqlite read-only to `db` as kFulltextSchema and registers
-// the tokenizer on it; nothing when already attached. Must not run inside a transaction.
+// the tokenizer and the snippet function (fulltext_snippet.h) on it; nothing when already attached. Must not run inside a transaction.
 // NotFound when there is no index file (full-text search disabled or never started);
 // Unavailable while the file exists but its schema is not created yet.
 Status AttachFulltext(sqlite3* db, const std::string& data_dir);

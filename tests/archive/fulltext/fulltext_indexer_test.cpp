@@ -1,12 +1,17 @@
 // FulltextIndexer over a real Archive: fed in commit order through the hand-off, caught up
 // from the archive after a restart, with a queue too small to hold anything, and for an
 // archive made before full-text search existed; its lag figures; ingest never waiting
-// for it.
+// for it; its thread's low priority.
 #include "archive/fulltext/fulltext_indexer.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <thread>
 
 #include "archive/fulltext/fulltext_schema.h"
@@ -187,6 +192,45 @@ TEST(FulltextIndexer, StopDropsTheQueueAndLaterOffersAreIgnored) {
   a.StartIndexer();
   a.WaitIndexed();
   EXPECT_EQ(a.Find("tapir").size(), 1u);
+}
+
+// The nice value of each thread of this process, by thread id (/proc/self/task/*/stat).
+std::map<pid_t, int> NiceByThread() {
+  std::map<pid_t, int> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat;
+    std::getline(in, stat);
+    // After "pid (comm) ": state is field 3; nice is field 19.
+    const size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream fields(stat.substr(paren + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i)
+      if (i == 19) out[static_cast<pid_t>(std::stol(task.path().filename().string()))] = std::stoi(field);
+  }
+  return out;
+}
+
+TEST(FulltextIndexer, IndexesAtItsOwnLowPriorityLeavingTheSessionsAlone) {
+  FulltextArchive a({}, /*start_indexer=*/false);
+  const std::map<pid_t, int> before = NiceByThread();
+  FulltextIndexerOptions o;
+  o.nice = 13;
+  a.StartIndexer(o);
+  a.Ingest(Message(0, "okapi"));
+  a.WaitIndexed();  // the thread has run, so it has set its priority
+  int lowered = 0;
+  for (const auto& [tid, nice] : NiceByThread()) {
+    if (before.count(tid)) {
+      EXPECT_EQ(nice, before.at(tid)) << "thread " << tid << " was not the indexer's";
+    } else if (nice == 13) {
+      ++lowered;
+    }
+  }
+  EXPECT_EQ(lowered, 1);
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), before.at(gettid()));
+  EXPECT_EQ(a.Find("okapi").size(), 1u);
 }
 
 }  // namespace
