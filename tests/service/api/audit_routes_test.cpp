@@ -149,6 +149,26 @@ TEST(AuditEvents, FilterByTypeActorTimeAndTarget) {
   EXPECT_EQ(after.seqs, (std::vector<uint64_t>{decisions.seqs[5], decisions.seqs[4]})) << "newest first by default";
 }
 
+// A search names every message it listed (one audit_listings row, schema/006): a target
+// query finds the search beside the decision, with every listed message among its targets.
+TEST(AuditEvents, TargetFindsTheSearchesThatListedTheMessage) {
+  ApiFixture f(6);
+  const std::string auditor = f.Token(Role::kAuditor);
+  const std::string officer = f.Token(Role::kOfficer);
+  ASSERT_EQ(f.Call("GET", "/api/v1/messages", officer, "", {{"limit", "50"}}).status, 200);
+  ASSERT_EQ(f.Call("GET", "/api/v1/messages", officer, "", {{"mail_from", "nobody@nowhere.test"}}).status, 200);
+  const std::vector<uint64_t> searches = SeqsOfType(f, auditevent::kMessageSearch);
+  ASSERT_EQ(searches.size(), 2u);
+  const std::vector<uint64_t> decisions = SeqsOfType(f, auditevent::kPolicyDecision);
+  for (const std::string& target : {f.ids()[3].ToString(), std::string("messages:3")}) {
+    Page about = GetPage(f, auditor, {{"target", target}, {"order", "oldest"}});
+    EXPECT_EQ(about.seqs, (std::vector<uint64_t>{decisions[3], searches[0]})) << target << ": not the empty search";
+    auto listed = about.events->getObject(1)->getArray("targets");
+    ASSERT_EQ(listed->size(), 6u);
+    for (unsigned i = 0; i < 6; ++i) EXPECT_EQ(listed->getObject(i)->getValue<std::string>("log"), "messages");
+  }
+}
+
 TEST(AuditEvents, ItemsShowThePayloadAndTheLeaf) {
   ApiFixture f(2);
   const std::string auditor = f.Token(Role::kAuditor);
