@@ -58,7 +58,8 @@ class Statement {
 class Database {
  public:
   enum class Mode { kReadWrite, kReadOnly };
-  // Opens (creating when kReadWrite) with WAL, synchronous=FULL, foreign_keys=ON and a
+  // Opens (creating when kReadWrite) with WAL, synchronous=FULL (the writer lowers its own
+  // to NORMAL and syncs itself: wal_syncer.h), foreign_keys=ON and a
   // busy timeout, so that the daemon and CLI processes can share the file safely.
   static Result<std::unique_ptr<Database>> Open(const std::string& path, Mode mode);
   ~Database();
