@@ -51,6 +51,23 @@ Result<std::unique_ptr<Checkpointer>> StartCheckpointer(const ArchiveOptions& op
   return c;
 }
 
+// What extracting a message of `size` bytes may hold at once: the bytes read (a spilled
+// spool is read into memory, at most the input bound) and as much again for the decoded
+// text parts and the text built from them.
+size_t ExtractionReadBytes(uint64_t size, const MimeLimits& limits) {
+  const uint64_t read = std::min<uint64_t>(size, limits.max_input_bytes == SIZE_MAX ? size : limits.max_input_bytes + 1);
+  return static_cast<size_t>(2 * read);
+}
+
+// What a session keeps of an extraction until it is handed over: the text and the lists.
+size_t ExtractionResultBytes(const MimeExtraction& m) {
+  size_t bytes = m.text.size() + m.subject.size() + 256 * m.parts.size();
+  for (const std::string& s : m.addresses) bytes += s.size();
+  for (const std::string& s : m.attachment_names) bytes += s.size();
+  for (const auto& r : m.recipients_of_record) bytes += r.address.size() + 64;
+  return bytes;
+}
+
 }  // namespace
 
 std::string DatabasePath(const std::string& data_dir) { return data_dir + "/chainmail.db"; }
@@ -193,7 +210,12 @@ Result<RecordId> Archive::CommitWith(std::unique_ptr<MessageSpool> spool_base, M
     sink = sink_;
   }
   std::optional<MimeExtraction> extraction;
-  if (sink) extraction = ExtractSpooled(spool->body(), options_.mime_limits);
+  std::optional<ByteBudget::Share> extraction_memory;  // held until the result is handed to the sink
+  if (sink) {
+    extraction_memory.emplace(extraction_budget_.Take(ExtractionReadBytes(spool->size(), options_.mime_limits)));
+    extraction = ExtractSpooled(spool->body(), options_.mime_limits);
+    extraction_memory->Shrink(ExtractionResultBytes(*extraction));
+  }
 
   auto compressed = compressors_.Compress(spool->body(), spool_dir_, options_.spool_memory_bytes);
   if (!compressed.ok()) return compressed.status();

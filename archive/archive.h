@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 
+#include "archive/byte_budget.h"
 #include "archive/checkpointer.h"
 #include "archive/compressor_pool.h"
 #include "archive/extracted_message.h"
@@ -97,6 +98,10 @@ class Archive : public MessageIngest {
   std::atomic<bool> space_short_{false};
   mutable std::mutex sink_mu_;
   std::shared_ptr<ExtractedMessageSink> sink_;  // guarded by sink_mu_
+  // MIME extraction at ingest holds at most this much at once over all sessions
+  // (byte_budget.h): 100 sessions receiving 10 MB messages must not hold a gigabyte.
+  static constexpr size_t kExtractionBudgetBytes = 64u << 20;
+  ByteBudget extraction_budget_{kExtractionBudgetBytes};
   CompressorPool compressors_;
   std::unique_ptr<Checkpointer> checkpointer_;  // may be null; outlives the writer
   std::unique_ptr<GroupCommitWriter> writer_;

@@ -7,21 +7,29 @@ namespace chainmail {
 
 Status BlobStore::Put(Database& db, const Hash32& sha256, uint64_t raw_length, const TempBuffer& zstd) {
   const std::string_view key = AsView(sha256);
-  Statement bump = db.Prepare("UPDATE blobs SET refcount = refcount + 1 WHERE sha256 = ?");
-  if (Status s = bump.BindBlob(1, key).Run(); !s.ok()) return s;
-  if (sqlite3_changes(db.handle()) > 0) return Status::Ok();
-
+  // One statement, one descent of the blobs b-tree, whether the bytes are new or stored
+  // already. Refcount 1 afterwards means this call inserted the row: refcounts only grow
+  // (the future purge path removes a blob's row with its last reference).
   const int64_t chunks = static_cast<int64_t>((zstd.size() + kBlobChunkSize - 1) / kBlobChunkSize);
-  Statement ins = db.Prepare(
+  Statement upsert = db.Prepare(
       "INSERT INTO blobs(sha256, raw_length, codec, stored_length, chunk_count, refcount) "
-      "VALUES (?, ?, ?, ?, ?, 1)");
-  Status s = ins.BindBlob(1, key)
-                 .Bind(2, static_cast<int64_t>(raw_length))
-                 .Bind(3, static_cast<int64_t>(Codec::kZstd))
-                 .Bind(4, static_cast<int64_t>(zstd.size()))
-                 .Bind(5, chunks)
-                 .Run();
-  if (!s.ok()) return s;
+      "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT(sha256) DO UPDATE SET refcount = refcount + 1 "
+      "RETURNING refcount");
+  upsert.BindBlob(1, key)
+      .Bind(2, static_cast<int64_t>(raw_length))
+      .Bind(3, static_cast<int64_t>(Codec::kZstd))
+      .Bind(4, static_cast<int64_t>(zstd.size()))
+      .Bind(5, chunks);
+  if (!upsert.Step()) {
+    if (!upsert.status().ok()) return upsert.status();
+    return Status::IoError("blob " + ToHex(sha256) + ": upsert returned no row");
+  }
+  const int64_t refcount = upsert.Int(0);
+  while (upsert.Step()) {
+  }
+  if (!upsert.status().ok()) return upsert.status();
+  if (refcount != 1) return Status::Ok();
+
   int64_t idx = 0;
   return zstd.ReadAll(kBlobChunkSize, [&](std::string_view chunk) {
     Statement put = db.Prepare("INSERT INTO blob_chunks(sha256, idx, data) VALUES (?, ?, ?)");

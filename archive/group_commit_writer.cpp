@@ -28,9 +28,12 @@ void Observe(std::array<uint64_t, N + 1>& buckets, const std::array<uint64_t, N>
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, std::shared_ptr<RecordMint> mint)
     : db_(std::move(db)), mint_(std::move(mint)) {
-  // COMMIT writes the WAL; the syncer makes it durable (wal_syncer.h).
-  db_->Exec("PRAGMA synchronous=NORMAL");
-  syncer_ = std::make_unique<WalSyncer>(db_->path() + "-wal", [this] {
+  // COMMIT writes the WAL; the syncer makes it durable (wal_syncer.h). Should the pragma
+  // fail, COMMIT keeps syncing by itself: slower, as durable.
+  (void)db_->Exec("PRAGMA synchronous=NORMAL");
+  // The WAL as SQLite names it: next to the database file once symlinks are resolved.
+  const char* wal = sqlite3_filename_wal(sqlite3_db_filename(db_->handle(), "main"));
+  syncer_ = std::make_unique<WalSyncer>(wal ? wal : db_->path() + "-wal", [this] {
     std::lock_guard<std::mutex> lock(mu_);  // so the writer cannot miss this between test and wait
     wake_.notify_all();
   });
@@ -216,47 +219,57 @@ void GroupCommitWriter::CommitBatch() {
       if (queue_.empty()) break;  // the sync ended (or we stop): commit what we have
     }
     const uint64_t commit_start = MonotonicUs();
+    if (batch_status.ok()) batch_status = syncer_->failure();  // a failed sync is final: roll back
     if (batch_status.ok()) batch_status = tx.Commit();
     commit_us = MonotonicUs() - commit_start;
   }
-  RecordTimes(apply_us, commit_us, batch.size());
+  RecordTimes(apply_us, commit_us);
   if (!batch_status.ok()) {
     trees_.clear();
-    RecordDurable(start_us);
+    RecordDurable(start_us, batch.size());
     Answer(batch, results, batch_status);
     return;
   }
-  // Committed (not yet synced: readers may see it, no submitter is answered before the
-  // sync). Remember the trees, tell the observer.
+  // Committed, not yet synced: readers may see it, but no submitter is answered and no
+  // checkpoint is signed over it before the sync. Remember the trees.
+  struct Grown {
+    LogName log;
+    uint64_t size;
+    Hash32 root;
+  };
+  std::vector<Grown> grown;
   for (auto& [log, state] : logs) {
-    if (observer_ && (!trees_.count(log) || trees_[log].size() != state.tree.size()))
-      observer_(log, state.tree.size(), state.tree.Root());
+    if (!trees_.count(log) || trees_[log].size() != state.tree.size())
+      grown.push_back({log, state.tree.size(), state.tree.Root()});
     trees_[log] = state.tree;
   }
   auto done = std::make_shared<std::pair<Batch, std::vector<Result<std::vector<AppendedLeaf>>>>>(std::move(batch),
                                                                                                  std::move(results));
-  syncer_->Sync([this, done, start_us](const Status& synced) {
-    RecordDurable(start_us);  // before the answers: a submitter may read the stats next
+  const size_t submissions = done->first.size();
+  syncer_->Sync([this, done, start_us, submissions, grown = std::move(grown)](const Status& synced) {
+    if (synced.ok() && observer_)
+      for (const Grown& g : grown) observer_(g.log, g.size, g.root);
+    RecordDurable(start_us, submissions);  // before the answers: a submitter may read the stats next
     Answer(done->first, done->second, synced);
   });
 }
 
-void GroupCommitWriter::RecordDurable(uint64_t start_us) {
+void GroupCommitWriter::RecordDurable(uint64_t start_us, size_t submissions) {
   const uint64_t took = MonotonicUs() - start_us;
-  std::lock_guard<std::mutex> lock(mu_);
-  stats_.durable_us += took;
-  Observe(stats_.commit_time_buckets, kCommitTimeBoundsUs, took);
-}
-
-void GroupCommitWriter::RecordTimes(uint64_t apply_us, uint64_t commit_us, size_t submissions) {
-  int pages = 0, misses = 0, high = 0;
-  sqlite3_db_status(db_->handle(), SQLITE_DBSTATUS_CACHE_WRITE, &pages, &high, 1);
-  sqlite3_db_status(db_->handle(), SQLITE_DBSTATUS_CACHE_MISS, &misses, &high, 1);
   std::lock_guard<std::mutex> lock(mu_);
   ++stats_.batches;
   stats_.appends += submissions;
   stats_.max_batch = std::max<uint64_t>(stats_.max_batch, submissions);
   Observe(stats_.batch_size_buckets, kBatchSizeBounds, submissions);
+  stats_.durable_us += took;
+  Observe(stats_.commit_time_buckets, kCommitTimeBoundsUs, took);
+}
+
+void GroupCommitWriter::RecordTimes(uint64_t apply_us, uint64_t commit_us) {
+  int pages = 0, misses = 0, high = 0;
+  sqlite3_db_status(db_->handle(), SQLITE_DBSTATUS_CACHE_WRITE, &pages, &high, 1);
+  sqlite3_db_status(db_->handle(), SQLITE_DBSTATUS_CACHE_MISS, &misses, &high, 1);
+  std::lock_guard<std::mutex> lock(mu_);
   stats_.apply_us += apply_us;
   stats_.commit_us += commit_us;
   stats_.pages_written += static_cast<uint64_t>(pages);

@@ -66,8 +66,8 @@ struct LogState {
   CompactRange tree;  // the tree of head.size leaves
 };
 
-// Called on the writer thread after each commit, with each log the batch appended to:
-// the new size and root (only ever over committed leaves). Must be quick.
+// Called after each commit is synced (on the syncer thread), with each log the batch
+// appended to: the new size and root (only ever over durable leaves). Must be quick.
 using CommitObserver = std::function<void(LogName log, uint64_t size, const Hash32& root)>;
 
 // Histogram bounds of WriterStats (inclusive upper bounds; a last bucket takes the rest).
@@ -121,9 +121,9 @@ class GroupCommitWriter {
   // Answers a batch: `status` when it failed as a whole, else each submission's result.
   static void Answer(Batch& batch, std::vector<Result<std::vector<AppendedLeaf>>>& results, const Status& status);
   Result<std::vector<AppendedLeaf>> ApplySubmission(Submission& s, std::map<LogName, LogState>& logs);
-  void RecordTimes(uint64_t apply_us, uint64_t commit_us, size_t submissions);
-  // A commit's time from BEGIN to answered (synced, or failed).
-  void RecordDurable(uint64_t start_us);
+  void RecordTimes(uint64_t apply_us, uint64_t commit_us);
+  // A commit of `submissions`, answered (synced, or failed) `start_us` after its BEGIN.
+  void RecordDurable(uint64_t start_us, size_t submissions);
   Result<LogState*> State(std::map<LogName, LogState>& logs, LogName log);
 
   std::unique_ptr<Database> db_;      // used only by the writer thread

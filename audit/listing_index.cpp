@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
+
 #include "archive/log_head.h"
 #include "audit/audit_event.h"
 
@@ -77,8 +79,10 @@ ListedBy LookupListings(const std::string& data_dir, const Hash32& audit_log_id,
   return out;
 }
 
-Result<std::unique_ptr<Database>> OpenListingIndex(const std::string& data_dir, Database& archive,
-                                                   const Hash32& audit_log_id) {
+namespace {
+
+// Opens the index file as it is; an error when it is not a readable index of any version.
+Result<std::unique_ptr<Database>> OpenAsIs(const std::string& data_dir, Database& archive, const Hash32& audit_log_id) {
   auto index = Database::Open(ListingIndexPath(data_dir), Database::Mode::kReadWrite);
   if (!index.ok()) return index.status();
   Database& db = **index;
@@ -99,6 +103,20 @@ Result<std::unique_ptr<Database>> OpenListingIndex(const std::string& data_dir, 
   if (!*progress || (*progress)->audit_log_id != audit_log_id || (*progress)->next > *end)
     if (Status s = Reset(db, audit_log_id); !s.ok()) return s;
   return index;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> OpenListingIndex(const std::string& data_dir, Database& archive,
+                                                   const Hash32& audit_log_id) {
+  auto index = OpenAsIs(data_dir, archive, audit_log_id);
+  if (index.ok()) return index;
+  // Not a database, or damaged: it is derived, so start it over (the archive's own read
+  // errors are not the file's fault: those are returned).
+  if (index.status().code() != Status::Code::kIoError && index.status().code() != Status::Code::kCorruption)
+    return index.status();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((ListingIndexPath(data_dir) + suffix).c_str());
+  return OpenAsIs(data_dir, archive, audit_log_id);
 }
 
 Result<uint64_t> IndexListings(Database& archive, Database& index, size_t batch) {

@@ -190,6 +190,7 @@ TEST_F(ListingIndexTest, AnIndexAheadOfTheArchiveIsRebuilt) {
   auto index = OpenListingIndex(dir_.path(), *db_, AuditLogId());
   ASSERT_TRUE(index.ok());
   EXPECT_EQ((*index)->QueryInt("SELECT next FROM progress").value(), 0);
+  EXPECT_EQ((*index)->QueryInt("SELECT count(*) FROM listed").value(), 0) << "emptied";
 }
 
 TEST_F(ListingIndexTest, AGarbledIndexFileIsRebuiltAndNeverTrusted) {
@@ -201,8 +202,7 @@ TEST_F(ListingIndexTest, AGarbledIndexFileIsRebuiltAndNeverTrusted) {
     fclose(f);
   }
   EXPECT_EQ(Naming(3), std::vector<uint64_t>({Decision(3), s1}));
-  std::remove(ListingIndexPath(dir_.path()).c_str());
-  EXPECT_EQ(CatchUp(), 1u);
+  EXPECT_EQ(CatchUp(), 1u) << "the garbled file is replaced, not fatal";
   EXPECT_EQ(Naming(3), std::vector<uint64_t>({Decision(3), s1}));
 }
 
