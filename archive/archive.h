@@ -80,6 +80,9 @@ class Archive : public MessageIngest {
   // requests built for it take theirs here too (AuditAppendRequest).
   RecordMint& mint() const { return *options_.mint; }
   WriterStats writer_stats() const { return writer_->stats(); }
+  // The writer's first failed sync of the WAL (it then acknowledges nothing more); OK
+  // while there was none.
+  Status sync_failure() const { return writer_->sync_failure(); }
   // Where committed messages go for full-text indexing (null: nowhere). Takes effect for
   // commits that start afterwards; the sink is kept alive while a commit uses it.
   void SetExtractedMessageSink(std::shared_ptr<ExtractedMessageSink> sink);

@@ -105,6 +105,8 @@ class GroupCommitWriter {
   // Commits what is queued, then stops; later Appends fail with kUnavailable.
   void Stop();
   WriterStats stats() const;
+  // The first failed sync (wal_syncer.h): every later Append fails with it. OK while none.
+  Status sync_failure() const { return syncer_->failure(); }
   // Set before the first Append.
   void SetCommitObserver(CommitObserver observer) { observer_ = std::move(observer); }
 

@@ -183,6 +183,16 @@ Check FulltextCheck(const FulltextIndexerStatus& f, std::chrono::seconds max_lag
   return c;
 }
 
+// After a failed sync of its WAL the writer acknowledges nothing more (wal_syncer.h):
+// every message gets 451 and every audited request 503 until chainmaild restarts.
+Check WriterCheck(const Status& sync_failure) {
+  Check c = Make(sync_failure.ok() ? Health::kOk : Health::kFailing);
+  c.json.Str("detail", sync_failure.ok() ? "the write-ahead log syncs"
+                                         : "the write-ahead log could not be synced, so nothing is acknowledged "
+                                           "until chainmaild restarts: " + sync_failure.message());
+  return c;
+}
+
 Check ReadFailure(const std::string& what, const Status& s) {
   Check c = Make(s.code() == Status::Code::kUnavailable ? Health::kDegraded : Health::kFailing);
   c.json.Str("detail", "cannot read " + what + ": " + s.message());
@@ -218,6 +228,7 @@ HealthReport HealthMonitor::Run(int64_t now_us) {
   std::vector<std::pair<std::string, chainmail::Check>> checks;
   checks.emplace_back("database", DatabaseCheck(write_db_, dir));
   checks.emplace_back("disk", DiskCheck(dir, archive_.options().min_free_bytes));
+  checks.emplace_back("writer", WriterCheck(archive_.sync_failure()));
   auto reader = readers_.Acquire();
   if (!reader.ok()) {
     checks.emplace_back("logs", ReadFailure("the logs", reader.status()));
