@@ -1,7 +1,5 @@
 #include "archive/message_text_search.h"
 
-#include <filesystem>
-
 #include "archive/fulltext/fulltext_query.h"
 #include "archive/fulltext/fulltext_schema.h"
 #include "archive/log_head.h"
@@ -16,8 +14,7 @@ Result<TextSearch> PrepareTextSearch(Database& db, const MessageFilter& f) {
     text.match = std::move(*match);
   }
   if (!f.text && !f.rcpt_to) return text;
-  std::string dir = std::filesystem::path(db.path()).parent_path().string();
-  Status s = AttachFulltext(db.handle(), dir.empty() ? "." : dir);
+  Status s = AttachFulltext(db.handle(), db.directory());
   text.attached = s.ok();
   if (!s.ok() && f.text) return Status::Unavailable("full-text search is not available: " + s.message());
   return text;
