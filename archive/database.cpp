@@ -1,5 +1,7 @@
 #include "archive/database.h"
 
+#include <mutex>
+
 namespace chainmail {
 
 Statement::~Statement() {
@@ -58,7 +60,15 @@ std::string_view Statement::Blob(int col) const {
   return p ? std::string_view(p, sqlite3_column_bytes(stmt_, col)) : std::string_view();
 }
 
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  // SQLITE_MISUSE if SQLite was initialized already (by code that did not call this):
+  // the statistics then stay on, which costs speed only.
+  std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Mode mode) {
+  ConfigureSqliteOnce();
   sqlite3* raw = nullptr;
   int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;

@@ -55,6 +55,12 @@ class Statement {
   Status status_;
 };
 
+// Process-wide SQLite settings, applied once before SQLite initializes (every later call
+// is a no-op): memory statistics off, since chainmail reads none of them and with them on
+// every SQLite allocation in the process takes one global mutex. Database::Open calls it;
+// so must anything that initializes SQLite before the first Open.
+void ConfigureSqliteOnce();
+
 class Database {
  public:
   enum class Mode { kReadWrite, kReadOnly };
