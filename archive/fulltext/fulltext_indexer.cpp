@@ -14,6 +14,11 @@ namespace chainmail {
 namespace {
 
 constexpr auto kRateWindow = std::chrono::seconds(10);
+// The ingest rate that peak deferral watches: offers over the last second, in 100 ms buckets.
+constexpr auto kArrivalWindow = std::chrono::seconds(1);
+constexpr auto kArrivalBucket = std::chrono::milliseconds(100);
+// How often a deferring indexer looks again at the rate and the lag.
+constexpr auto kDeferralPoll = std::chrono::milliseconds(200);
 
 }  // namespace
 
@@ -99,7 +104,11 @@ void FulltextIndexer::Offer(ExtractedMessage message) {
     status_.committed_seq = std::max(status_.committed_seq, seq);
     // Lag in seconds until the next look at the archive: the oldest offer waiting.
     if (!oldest_unindexed_us_ || doc.received_us < *oldest_unindexed_us_) oldest_unindexed_us_ = doc.received_us;
-    Observe(seq, Clock::now());
+    const auto now = Clock::now();
+    Observe(seq, now);
+    if (arrivals_.empty() || now - arrivals_.back().first >= kArrivalBucket)
+      arrivals_.emplace_back(now, 0);
+    ++arrivals_.back().second;
     if (queue_bytes_ + bytes > options_.queue_bytes) {
       ++status_.dropped_offers;
       no_wait_through_ = std::max(no_wait_through_, seq);
@@ -112,6 +121,18 @@ void FulltextIndexer::Offer(ExtractedMessage message) {
 
 void FulltextIndexer::Observe(int64_t seq, Clock::time_point at) {
   if (observed_.empty() || seq > observed_.back().first) observed_.emplace_back(seq, at);
+}
+
+bool FulltextIndexer::ShouldDefer(Clock::time_point now) {
+  while (!arrivals_.empty() && now - arrivals_.front().first >= kArrivalWindow) arrivals_.pop_front();
+  if (options_.defer_above_msgs_per_s <= 0) return false;
+  uint64_t arrived = 0;
+  for (const auto& [start, count] : arrivals_) arrived += count;
+  const double per_second = static_cast<double>(arrived) / std::chrono::duration<double>(kArrivalWindow).count();
+  if (per_second <= options_.defer_above_msgs_per_s) return false;
+  if (!oldest_unindexed_us_) return false;  // how long it waited is unknown: index
+  const double waited_us = static_cast<double>(clock_->NowUs()) - static_cast<double>(*oldest_unindexed_us_);
+  return waited_us < std::chrono::duration<double, std::micro>(options_.max_deferral).count();
 }
 
 std::optional<FulltextIndexer::Clock::time_point> FulltextIndexer::ObservedAt(int64_t seq) {
@@ -202,8 +223,14 @@ Status FulltextIndexer::Step() {
   const int64_t next = status_.indexed_through_seq + 1;
   if (next > status_.committed_seq) {
     status_.backfilling = false;
+    status_.deferring = false;
     if (work_.wait_for(lock, options_.idle_poll, [&] { return stopping_ || max_offered_ >= next; }) && !stopping_)
       work_.wait_for(lock, options_.linger, [&] { return stopping_ || queue_.size() >= options_.batch_messages; });
+    return Status::Ok();
+  }
+  status_.deferring = ShouldDefer(started);
+  if (status_.deferring) {
+    work_.wait_for(lock, kDeferralPoll, [&] { return stopping_; });
     return Status::Ok();
   }
   Batch batch;

@@ -58,6 +58,13 @@ struct FulltextIndexerOptions {
   // receiving sessions leave: under sustained peak ingest the index falls behind (its lag
   // is reported) and catches up when the load drops. Raised only, never lowered.
   int nice = 19;
+  // Peak deferral (0: off). While messages are committed faster than this many per second
+  // (over the last second), the indexer leaves the CPU to ingest altogether, for as long as
+  // the oldest unindexed message is younger than max_deferral; past that it indexes
+  // whatever the load, so under a sustained peak the lag stays near max_deferral. On a
+  // machine short of cores even a nice 19 thread takes time the sessions would use.
+  double defer_above_msgs_per_s = 0;
+  std::chrono::milliseconds max_deferral{30000};
 };
 
 struct FulltextIndexerStatus {
@@ -68,6 +75,7 @@ struct FulltextIndexerStatus {
   uint64_t indexed_total = 0;        // documents in the index
   double docs_per_second = 0;        // indexing rate over the batches of the last 10 s (0 when idle)
   bool backfilling = false;          // reading messages back from the archive and not caught up
+  bool deferring = false;            // waiting out a peak of ingest (defer_above_msgs_per_s)
   uint64_t from_handoff = 0;         // documents indexed since start from the hand-off queue
   uint64_t from_archive = 0;         // ... and read back from the archive
   uint64_t dropped_offers = 0;       // offers that did not fit the queue
@@ -100,6 +108,7 @@ class FulltextIndexer : public ExtractedMessageSink {
   Status Step();
   Status ReadArchiveHead(int64_t* committed, std::optional<int64_t>* oldest_unindexed_us);
   void Observe(int64_t seq, Clock::time_point at);          // mu_ held
+  bool ShouldDefer(Clock::time_point now);                   // mu_ held
   std::optional<Clock::time_point> ObservedAt(int64_t seq);  // mu_ held
   bool Gather(Batch& batch, std::unique_lock<std::mutex>& lock);
   Status LoadMissing(Batch& batch);
@@ -126,6 +135,8 @@ class FulltextIndexer : public ExtractedMessageSink {
   FulltextIndexerStatus status_;  // guarded by mu_ (lag_seconds and docs_per_second computed on read)
   std::optional<int64_t> oldest_unindexed_us_;            // guarded by mu_
   std::deque<std::pair<Clock::time_point, std::pair<uint64_t, double>>> rates_;  // (end, (docs, seconds)), guarded by mu_
+  // Offers per 100 ms bucket over the last second (bucket start, count). guarded by mu_
+  std::deque<std::pair<Clock::time_point, uint32_t>> arrivals_;
   std::thread thread_;
 };
 

@@ -179,7 +179,8 @@ Check FulltextCheck(const FulltextIndexerStatus& f, std::chrono::seconds max_lag
       .Int("max_lag_s", max_lag.count())
       .Int("indexed_through_seq", f.indexed_through_seq)
       .Int("documents", static_cast<int64_t>(f.indexed_total))
-      .Bool("backfilling", f.backfilling);
+      .Bool("backfilling", f.backfilling)
+      .Bool("deferring", f.deferring);
   return c;
 }
 

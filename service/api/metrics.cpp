@@ -169,6 +169,9 @@ void WriteFulltext(Exposition& out, const FulltextIndexerStatus& f) {
   out.Family("chainmail_fulltext_backfilling", "gauge",
              "1 while the indexer reads messages back from the archive and is not caught up.");
   out.Sample("chainmail_fulltext_backfilling", "", std::string(f.backfilling ? "1" : "0"));
+  out.Family("chainmail_fulltext_deferring", "gauge",
+             "1 while the indexer waits out a peak of ingest (fulltext.defer_above_msgs_per_s).");
+  out.Sample("chainmail_fulltext_deferring", "", std::string(f.deferring ? "1" : "0"));
 }
 
 }  // namespace

@@ -147,6 +147,8 @@ Result<Config> Config::Load(const std::string& file, const std::vector<std::stri
       ParseUint<uint32_t>(v, "http.auth_failures_per_minute", 1, 1000000, c.http_auth_failures_per_minute),
       ParseUint<uint32_t>(v, "health.max_message_age_s", 0, 30u * 86400u, c.health_max_message_age_s),
       ParseUint<uint32_t>(v, "health.max_fulltext_lag_s", 0, 30u * 86400u, c.health_max_fulltext_lag_s),
+      ParseUint<uint32_t>(v, "fulltext.defer_above_msgs_per_s", 0, 10000000, c.fulltext_defer_above_msgs_per_s),
+      ParseUint<uint32_t>(v, "fulltext.max_deferral_s", 0, 86400, c.fulltext_max_deferral_s),
       ParseUint<uint64_t>(v, "smtp.max_message_bytes", 1024, 1ull << 40, c.max_message_bytes),
       ParseUint<uint32_t>(v, "smtp.max_recipients", 1, 100000, c.max_recipients),
       ParseUint<uint32_t>(v, "smtp.max_connections", 1, 10000, c.max_connections),

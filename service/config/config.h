@@ -43,6 +43,8 @@ struct Config {
   uint32_t health_max_message_age_s = 0;
   uint32_t health_max_fulltext_lag_s = 0;
   bool fulltext_enabled = true;
+  uint32_t fulltext_defer_above_msgs_per_s = 0;
+  uint32_t fulltext_max_deferral_s = 0;
   int zstd_level = 0;
   uint64_t min_free_mb = 0;
   uint64_t spool_memory_kb = 0;

@@ -66,6 +66,12 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"fulltext.enabled", "on",
        "Full-text search: each message's MIME text is extracted as it is received and indexed in the "
        "background (data.dir/fulltext.sqlite). off: no extraction at ingest, no index; q= then gets '503'."},
+      {"fulltext.defer_above_msgs_per_s", "500",
+       "While messages arrive faster than this (per second), the indexer leaves the CPU to ingest and "
+       "searches by text (q=) lag behind, for at most fulltext.max_deferral_s; 0 = never defer."},
+      {"fulltext.max_deferral_s", "30",
+       "The longest a peak of ingest defers indexing: past it the indexer runs whatever the load, so under a "
+       "sustained peak q= lags about this much (search responses and /metrics show the lag)."},
   };
   return kKeys;
 }

@@ -119,7 +119,10 @@ int RunDaemon(const Config& config, const BenchmarkSwitches& bench) {
   }
   // The full-text indexer backfills whatever the index lacks in the background; ingest
   // never waits for it.
-  auto indexer = StartFulltextIndexer(**archive);  // null when fulltext.enabled is off
+  FulltextIndexerOptions indexing;
+  indexing.defer_above_msgs_per_s = config.fulltext_defer_above_msgs_per_s;
+  indexing.max_deferral = std::chrono::seconds(config.fulltext_max_deferral_s);
+  auto indexer = StartFulltextIndexer(**archive, indexing);  // null when fulltext.enabled is off
   if (!indexer.ok()) {
     Say("cannot open the full-text index in " + config.data_dir + ": " + indexer.status().message());
     return 1;

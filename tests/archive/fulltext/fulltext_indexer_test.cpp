@@ -233,5 +233,54 @@ TEST(FulltextIndexer, IndexesAtItsOwnLowPriorityLeavingTheSessionsAlone) {
   EXPECT_EQ(a.Find("okapi").size(), 1u);
 }
 
+
+// A peak: messages arrive faster than defer_above_msgs_per_s. The indexer leaves them the
+// CPU, says so, and catches up once the rate drops.
+TEST(FulltextIndexer, DefersDuringAPeakOfIngestAndCatchesUpWhenItEnds) {
+  FulltextIndexerOptions o;
+  o.defer_above_msgs_per_s = 5;
+  o.max_deferral = std::chrono::minutes(10);
+  FulltextArchive a(o);
+  int sent = 0;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!a.indexer().status().deferring && std::chrono::steady_clock::now() < give_up) {
+    a.Ingest(Message(sent++, "tapir"));  // as fast as commits go: far above 5 a second
+  }
+  const FulltextIndexerStatus peak = a.indexer().status();
+  ASSERT_TRUE(peak.deferring);
+  for (int i = 0; i < 20; ++i) a.Ingest(Message(sent++, "tapir"));  // still deferring: none indexed
+  EXPECT_LE(a.indexer().status().indexed_total, peak.indexed_total + 0u);
+  EXPECT_GT(a.indexer().status().lag_messages, 20u);
+  a.WaitIndexed();  // the rate falls below 5 a second within the one-second window
+  const FulltextIndexerStatus after = a.indexer().status();
+  EXPECT_FALSE(after.deferring);
+  EXPECT_EQ(after.indexed_total, static_cast<uint64_t>(sent));
+  for (int i : {0, sent / 2, sent - 1}) EXPECT_EQ(a.Find("marker" + std::to_string(i)).size(), 1u) << i;
+}
+
+// A peak that does not end: once the oldest waiting message has waited max_deferral, the
+// indexer runs anyway, so the lag stays bounded by about max_deferral.
+TEST(FulltextIndexer, ASustainedPeakDefersIndexingNoLongerThanMaxDeferral) {
+  FulltextIndexerOptions o;
+  o.defer_above_msgs_per_s = 5;
+  o.max_deferral = std::chrono::milliseconds(300);
+  FulltextArchive a(o);
+  int sent = 0;
+  bool deferred = false;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
+  while (std::chrono::steady_clock::now() < end) {
+    a.Ingest(Message(sent++, "quokka"));
+    deferred = deferred || a.indexer().status().deferring;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // ~50 a second: a peak throughout
+  }
+  const FulltextIndexerStatus s = a.indexer().status();
+  EXPECT_TRUE(deferred);
+  EXPECT_GT(s.indexed_total, 0u) << "the indexer waited out the whole peak";
+  EXPECT_LT(s.lag_seconds, 2.0);
+  a.WaitIndexed();
+  EXPECT_EQ(a.indexer().status().indexed_total, static_cast<uint64_t>(sent));
+  for (int i : {0, sent / 2, sent - 1}) EXPECT_EQ(a.Find("marker" + std::to_string(i)).size(), 1u) << i;
+}
+
 }  // namespace
 }  // namespace chainmail::testing
