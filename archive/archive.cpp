@@ -141,7 +141,7 @@ Result<std::unique_ptr<Archive>> Archive::Open(const ArchiveOptions& options) {
                              "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536");
       !s.ok())
     return s;
-  auto writer = std::make_unique<GroupCommitWriter>(std::move(*db), options.mint);
+  auto writer = std::make_unique<GroupCommitWriter>(std::move(*db), options.mint, options.sync_wal);
   if (*checkpointer) {
     Checkpointer* c = checkpointer->get();
     writer->SetCommitObserver([c](LogName log, uint64_t size, const Hash32& root) { c->OnCommit(log, size, root); });

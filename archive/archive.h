@@ -45,6 +45,9 @@ struct ArchiveOptions {
   // extraction at ingest, and no indexer is started.
   bool fulltext_enabled = true;
   MimeLimits mime_limits;
+  // How the writer makes its WAL durable before it answers (wal_syncer.h): null for
+  // fdatasync. Only tests set it, to hold a sync open or make it fail.
+  SyncFile sync_wal;
 };
 
 struct Identity {

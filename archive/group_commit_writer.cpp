@@ -26,7 +26,7 @@ void Observe(std::array<uint64_t, N + 1>& buckets, const std::array<uint64_t, N>
 
 }  // namespace
 
-GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, std::shared_ptr<RecordMint> mint)
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, std::shared_ptr<RecordMint> mint, SyncFile sync)
     : db_(std::move(db)), mint_(std::move(mint)) {
   // COMMIT writes the WAL; the syncer makes it durable (wal_syncer.h). Should the pragma
   // fail, COMMIT keeps syncing by itself: slower, as durable.
@@ -36,7 +36,7 @@ GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, std::shared_p
   syncer_ = std::make_unique<WalSyncer>(wal ? wal : db_->path() + "-wal", [this] {
     std::lock_guard<std::mutex> lock(mu_);  // so the writer cannot miss this between test and wait
     wake_.notify_all();
-  });
+  }, std::move(sync));
   thread_ = std::thread([this] { Run(); });
 }
 

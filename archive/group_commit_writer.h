@@ -96,8 +96,9 @@ struct WriterStats {
 class GroupCommitWriter {
  public:
   // Takes ownership of the write connection and starts the writer thread. Leaf commit
-  // times come from `mint`'s clock (record_mint.h).
-  GroupCommitWriter(std::unique_ptr<Database> db, std::shared_ptr<RecordMint> mint);
+  // times come from `mint`'s clock (record_mint.h). `sync` makes the WAL durable (null:
+  // fdatasync; tests gate it).
+  GroupCommitWriter(std::unique_ptr<Database> db, std::shared_ptr<RecordMint> mint, SyncFile sync = nullptr);
   ~GroupCommitWriter();  // Stop()
 
   // Appends `requests` atomically, in order; blocks until committed and synced.

@@ -34,8 +34,8 @@ Status SyncDirectoryOf(const std::string& path) {
 
 }  // namespace
 
-WalSyncer::WalSyncer(std::string wal_path, std::function<void()> on_idle)
-    : wal_path_(std::move(wal_path)), on_idle_(std::move(on_idle)) {
+WalSyncer::WalSyncer(std::string wal_path, std::function<void()> on_idle, SyncFile sync)
+    : wal_path_(std::move(wal_path)), on_idle_(std::move(on_idle)), sync_(std::move(sync)) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -81,6 +81,7 @@ Status WalSyncer::SyncWal() {
     if (wal_fd_ < 0) return Errno("cannot open the write-ahead log " + wal_path_);
     if (Status s = SyncDirectoryOf(wal_path_); !s.ok()) return s;
   }
+  if (sync_) return sync_(wal_fd_);
   if (fdatasync(wal_fd_) != 0) return Errno("cannot sync the write-ahead log " + wal_path_);
   return Status::Ok();
 }
@@ -103,10 +104,13 @@ void WalSyncer::Run() {
       sync_us_ += MonotonicUs() - start;
       ++syncs_;
     }
+    if (!s.ok()) {  // before any answer: whoever got this failure finds it in failure()
+      std::lock_guard<std::mutex> lock(mu_);
+      if (failure_.ok()) failure_ = s;
+    }
     for (auto& ack : acks) ack(s);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (!s.ok() && failure_.ok()) failure_ = s;
       busy_.store(!pending_.empty(), std::memory_order_release);
     }
     if (!busy()) on_idle_();

@@ -32,11 +32,16 @@
 
 namespace chainmail {
 
+// Makes what was written to an open file durable: fdatasync by default. Tests put a gate
+// or a failure in its place; it runs on the syncer thread.
+using SyncFile = std::function<Status(int fd)>;
+
 class WalSyncer {
  public:
   // `wal_path`: the database's "-wal" file. `on_idle` runs on the syncer thread each time
   // it has answered everything handed to it (the writer waits for that to commit again).
-  WalSyncer(std::string wal_path, std::function<void()> on_idle);
+  // `sync`: null for fdatasync.
+  WalSyncer(std::string wal_path, std::function<void()> on_idle, SyncFile sync = nullptr);
   ~WalSyncer();  // Stop()
 
   // Runs `ack` on the syncer thread once an fdatasync begun after this call has ended,
@@ -57,6 +62,7 @@ class WalSyncer {
 
   const std::string wal_path_;
   const std::function<void()> on_idle_;
+  const SyncFile sync_;
   int wal_fd_ = -1;  // syncer thread only
   mutable std::mutex mu_;
   std::condition_variable wake_;
