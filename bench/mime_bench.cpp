@@ -7,9 +7,15 @@
 // cancels). Before timing, one pass checks the mix is read as meant: problem flags,
 // text and attachment names found.
 //
-// Usage: mime_bench [--messages N] [--seconds S] [--seed X] [--write-eml DIR]
+// Usage: mime_bench [--messages N] [--seconds S] [--seed X] [--write-eml DIR] [--kernels]
 //   --write-eml DIR   write the first N messages as DIR/NNNNNN.eml and exit (to look at
 //                     the mix, or to read it with another parser).
+//   --kernels         instead: ns/byte of the per-byte text functions SMTP ingest and the
+//                     indexer run on every message (byte scans, UTF-8 validation and
+//                     repair, body text, StorableText, the CJK tokenizer) on 10 KB of
+//                     (a) smtp-source's body (80-byte CRLF lines of X), (b) mixed text
+//                     (Latin-1-range UTF-8, some CJK, CRLF lines), (c) random bytes; the
+//                     peer is copying the same bytes (std::string::assign: memcpy) (the tokenizer's: unicode61).
 // Not a test; run by bench/fulltext.py.
 #include <zstd.h>
 
@@ -23,12 +29,20 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "archive/archive.h"
+#include "archive/content_flags.h"
+#include "archive/format/byte_scan.h"
 #include "archive/format/sha256.h"
+#include "archive/format/utf8.h"
+#include "archive/fulltext/cjk_tokenizer.h"
+#include "archive/fulltext/fts5_api.h"
+#include "archive/fulltext/fulltext_document.h"
+#include "archive/mime/body_text.h"
 #include "archive/mime/mime_extraction.h"
 #include "bench/mail_mix.h"
 
@@ -42,6 +56,7 @@ struct Options {
   double seconds = 4;
   uint64_t seed = 1;
   std::string write_eml;
+  bool kernels = false;
 };
 
 // Runs `work` on messages taken in turn (cycling through the set) on `threads` threads
@@ -137,18 +152,170 @@ Options Parse(int argc, char** argv) {
     else if (a == "--seconds" && v) o.seconds = std::atof(argv[++i]);
     else if (a == "--seed" && v) o.seed = std::strtoull(argv[++i], nullptr, 10);
     else if (a == "--write-eml" && v) o.write_eml = argv[++i];
+    else if (a == "--kernels") o.kernels = true;
     else {
-      std::fprintf(stderr, "usage: mime_bench [--messages N] [--seconds S] [--seed X] [--write-eml DIR]\n");
+      std::fprintf(stderr, "usage: mime_bench [--messages N] [--seconds S] [--seed X] [--write-eml DIR] [--kernels]\n");
       std::exit(2);
     }
   }
   return o;
 }
 
+
+// --- --kernels: the per-byte text functions, one at a time ---
+
+// The three inputs, 10 KB each.
+std::string SmtpSourceBody() {
+  std::string s;
+  for (int line = 0; s.size() < 10240; ++line) {
+    std::string l(78, 'X');
+    l[0] = static_cast<char>('0' + line % 10);
+    s += l + "\r\n";
+  }
+  return s;
+}
+
+std::string MixedText() {
+  static const char* const kWords[] = {"the", "meeting", "Zürich", "café", "Straße", "naïve", "€120", "report",
+                                       "été", "Ångström", "quarterly", "invoice", "señor", "Größe", "deadline"};
+  static const char* const kCjk[] = {"来週の会議について", "请查收附件中的报告", "회의 일정을 확인해 주세요"};
+  std::mt19937 rng(7);
+  std::string s, line;
+  while (s.size() < 10240) {
+    line.clear();
+    if (rng() % 6 == 0) {
+      line = kCjk[rng() % 3];
+    } else {
+      while (line.size() < 60) line += std::string(kWords[rng() % 15]) + (rng() % 9 == 0 ? ", " : " ");
+    }
+    s += line + "\r\n";
+  }
+  return s;
+}
+
+std::string RandomBytes() {
+  std::mt19937 rng(11);
+  std::string s(10240, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+// Best ns per byte of `work` over `bytes`, of 20 runs of about 20 ms each: the least
+// disturbed run of a shared machine counts.
+double NsPerByte(size_t bytes, const std::function<void()>& work) {
+  double best = 1e9;
+  for (int run = 0; run < 20; ++run) {
+    uint64_t reps = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    double s = 0;
+    do {
+      for (int i = 0; i < 8; ++i) work();
+      reps += 8;
+      s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } while (s < 0.02);
+    best = std::min(best, s * 1e9 / (double(reps) * bytes));
+  }
+  return best;
+}
+
+template <typename T>
+void Keep(const T& v) {
+  asm volatile("" : : "g"(&v) : "memory");
+}
+
+// Every match of `find` in `text`, as the SMTP decoder and content-flag scanner call it.
+template <typename Find>
+size_t CountMatches(std::string_view text, Find find) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  size_t n = 0;
+  while ((p = find(p, end)) != end) ++n, ++p;
+  return n;
+}
+
+// A tokenizer of one connection, by name, that counts the tokens it emits.
+class Tokenizer {
+ public:
+  Tokenizer(sqlite3* db, const char* name) {
+    fts5_api* api = *FetchFts5Api(db);
+    void* context = nullptr;
+    if (api->xFindTokenizer(api, name, &context, &methods_) != SQLITE_OK) std::abort();
+    if (methods_.xCreate(context, nullptr, 0, &instance_) != SQLITE_OK) std::abort();
+  }
+  ~Tokenizer() { methods_.xDelete(instance_); }
+  size_t Tokens(std::string_view text) {
+    size_t n = 0;
+    methods_.xTokenize(instance_, &n, FTS5_TOKENIZE_DOCUMENT, text.data(), static_cast<int>(text.size()),
+                       [](void* ctx, int, const char*, int, int, int) {
+                         ++*static_cast<size_t*>(ctx);
+                         return SQLITE_OK;
+                       });
+    return n;
+  }
+
+ private:
+  fts5_tokenizer methods_{};
+  Fts5Tokenizer* instance_ = nullptr;
+};
+
+int RunKernels() {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(":memory:", &db) != SQLITE_OK || !RegisterFulltextTokenizer(db).ok()) return 1;
+  {
+    Tokenizer cjk(db, kFulltextTokenizerName), unicode61(db, "unicode61");
+    const std::pair<const char*, std::string> inputs[] = {
+        {"smtp-source", SmtpSourceBody()}, {"mixed", MixedText()}, {"binary", RandomBytes()}};
+    std::printf("== text kernels: ns/byte on 10 KB inputs (lower is better); in ( ): x the peer\n");
+    std::printf("  %-44s %18s %18s %18s\n", "function", inputs[0].first, inputs[1].first, inputs[2].first);
+    std::string out;
+    const std::vector<std::pair<const char*, std::function<void(std::string_view)>>> kernels = {
+        {"memcpy (peer)", [&out](std::string_view t) { out.assign(t), Keep(out); }},
+        {"FindCrOrLf, every match",
+         [](std::string_view t) { Keep(CountMatches(t, FindCrOrLf)); }},
+        {"FindLineBreakNulOrEightBit, every match",
+         [](std::string_view t) { Keep(CountMatches(t, FindLineBreakNulOrEightBit)); }},
+        {"ComputeContentFlags", [](std::string_view t) { Keep(ComputeContentFlags(t)); }},
+        {"HasEightBit", [](std::string_view t) { Keep(HasEightBit(t)); }},
+        {"ValidUtf8PrefixLength, to the end",  // past each invalid byte, as body_text does
+         [](std::string_view t) {
+           size_t n = 0;
+           while (!t.empty()) n = ValidUtf8PrefixLength(t), t.remove_prefix(std::min(t.size(), n + 1));
+           Keep(n);
+         }},
+        {"AppendUtf8Repaired", [&out](std::string_view t) { out.clear(), AppendUtf8Repaired(t, &out), Keep(out); }},
+        {"AppendBodyText, no charset", [&out](std::string_view t) { out.clear(), AppendBodyText("", t, 1 << 20, &out), Keep(out); }},
+        {"AppendBodyText, utf-8", [&out](std::string_view t) { out.clear(), AppendBodyText("utf-8", t, 1 << 20, &out), Keep(out); }},
+        {"AppendBodyText, iso-8859-1",
+         [&out](std::string_view t) { out.clear(), AppendBodyText("iso-8859-1", t, 1 << 20, &out), Keep(out); }},
+        {"StorableText", [](std::string_view t) { Keep(StorableText(t)); }},
+        {"unicode61 tokenizer (peer)", [&unicode61](std::string_view t) { Keep(unicode61.Tokens(t)); }},
+        {"chainmail_cjk tokenizer", [&cjk](std::string_view t) { Keep(cjk.Tokens(t)); }},
+    };
+    double peer[3] = {0, 0, 0};
+    for (const auto& [name, work] : kernels) {
+      const bool is_peer = std::strstr(name, "(peer)") != nullptr;
+      std::printf("  %-44s", name);
+      for (int i = 0; i < 3; ++i) {
+        // The tokenizers read stored text, as the indexer does.
+        const std::string text = std::strstr(name, "tokenizer") ? StorableText(inputs[i].second) : inputs[i].second;
+        const double ns = NsPerByte(text.size(), [&] { work(text); });
+        if (is_peer) peer[i] = ns;
+        char ratio[16] = "";
+        if (!is_peer) std::snprintf(ratio, sizeof ratio, "(%.1f)", ns / peer[i]);
+        std::printf(" %10.3f %7s", ns, ratio);
+      }
+      std::printf("\n");
+    }
+  }
+  sqlite3_close(db);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options o = Parse(argc, argv);
+  if (o.kernels) return RunKernels();
   const MailMix mix(o.seed);
   const int64_t date0 = 1767225600LL * 1000000;  // 2026-01-01
   std::vector<std::string> mail;

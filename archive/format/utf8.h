@@ -25,6 +25,12 @@ size_t ValidUtf8PrefixLength(std::string_view text);
 // Appends `text` to `*out`, replacing invalid sequences with U+FFFD.
 void AppendUtf8Repaired(std::string_view text, std::string* out);
 
+// The character at the start of `text`: its length in bytes (1 for ASCII) when it is a
+// valid sequence, else 0 with *invalid_length set to the maximal invalid subpart that one
+// U+FFFD replaces (at least 1; 0 only when `text` is empty). For callers that walk text
+// themselves.
+size_t Utf8SequenceLength(std::string_view text, size_t* invalid_length);
+
 // Appends the UTF-8 form of `code_point`, which must be a Unicode scalar value (at most
 // U+10FFFF, not a surrogate).
 void AppendUtf8CodePoint(uint32_t code_point, std::string* out);

@@ -1,5 +1,8 @@
 #include "archive/fulltext/cjk_tokenizer.h"
 
+#include <cstdint>
+#include <cstring>
+#include <iterator>
 #include <new>
 #include <string>
 #include <vector>
@@ -31,14 +34,31 @@ Utf8Char DecodeUtf8(const char* p, int n) {
   return {code, size};
 }
 
-bool IsCjkAt(const char* p, int n) { return IsCjkCodePoint(DecodeUtf8(p, n).code); }
+// True if any byte of p[0, n) is 0xE1 or more. A token of eight bytes or more is read
+// eight bytes per step (SWAR), the last step overlapping the one before: such a byte has
+// bit 7 set and low seven bits of 0x61 or more, which adding 0x1F carries into bit 7 (no
+// carry leaves a byte). Shorter tokens, most words, byte by byte.
+bool HasLeadByteFromE1(const char* p, int n) {
+  if (n < 8) {
+    for (int i = 0; i < n; ++i)
+      if (static_cast<unsigned char>(p[i]) >= 0xE1) return true;
+    return false;
+  }
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kLow7 = 0x7f7f7f7f7f7f7f7full, kHigh = 0x8080808080808080ull;
+  const auto marked = [](const char* at) {
+    uint64_t v;
+    std::memcpy(&v, at, sizeof v);
+    return (v & ((v & kLow7) + kOnes * 0x1F) & kHigh) != 0;
+  };
+  for (int i = 0; i + 8 < n; i += 8)
+    if (marked(p + i)) return true;
+  return marked(p + n - 8);
+}
 
 bool ContainsCjk(const char* p, int n) {
   // Every CJK code point is at or above U+1100: a lead byte of 0xE1 or more. Most tokens
   // have none and are passed through after this one scan.
-  bool high = false;
-  for (int i = 0; i < n && !high; ++i) high = static_cast<unsigned char>(p[i]) >= 0xE1;
-  if (!high) return false;
+  if (!HasLeadByteFromE1(p, n)) return false;
   for (int i = 0; i < n;) {
     const Utf8Char c = DecodeUtf8(p + i, n - i);
     if (IsCjkCodePoint(c.code)) return true;
@@ -104,17 +124,20 @@ int SplitToken(void* p, int tflags, const char* token, int size, int start, int 
   auto* pass = static_cast<Pass*>(p);
   const char* original = pass->text + start;
   if (!ContainsCjk(original, end - start)) return pass->emit(pass->ctx, tflags, token, size, start, end);
+  const char* const text = pass->text;
   int i = start;
   while (i < end) {
-    const bool cjk = IsCjkAt(pass->text + i, end - i);
-    int j = i;
-    while (j < end && IsCjkAt(pass->text + j, end - j) == cjk) j += DecodeUtf8(pass->text + j, end - j).size;
+    // The run of characters from i that are all CJK or all not.
+    Utf8Char c = DecodeUtf8(text + i, end - i);
+    const bool cjk = IsCjkCodePoint(c.code);
+    int j = i + c.size;
+    while (j < end && IsCjkCodePoint((c = DecodeUtf8(text + j, end - j)).code) == cjk) j += c.size;
     int rc;
     if (cjk) {
       rc = EmitCjkRun(*pass, i, j);
     } else {
       RunPass run{pass, i};
-      rc = pass->self->unicode61.xTokenize(pass->self->runs, &run, pass->flags, pass->text + i, j - i, EmitShifted);
+      rc = pass->self->unicode61.xTokenize(pass->self->runs, &run, pass->flags, text + i, j - i, EmitShifted);
     }
     if (rc != SQLITE_OK) return rc;
     i = j;
@@ -185,8 +208,16 @@ bool IsCjkCodePoint(char32_t c) {
       {0xFF66, 0xFFDC},    // Halfwidth Katakana and Hangul
       {0x20000, 0x323AF},  // Extensions B to H, Compatibility Supplement
   };
-  for (const Range& r : kRanges)
-    if (c >= r.first && c <= r.last) return true;
+  // The ranges ascend: below one's start, c is below all the rest too.
+  static_assert([] {
+    for (size_t i = 1; i < std::size(kRanges); ++i)
+      if (kRanges[i].first <= kRanges[i - 1].last) return false;
+    return true;
+  }());
+  for (const Range& r : kRanges) {
+    if (c < r.first) return false;
+    if (c <= r.last) return true;
+  }
   return false;
 }
 

@@ -3,10 +3,13 @@
 #include <cctype>
 #include <set>
 
+#include "archive/format/byte_scan.h"
 #include "archive/format/utf8.h"
 
 namespace chainmail {
 namespace {
+
+constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -34,13 +37,36 @@ class Lines {
 }  // namespace
 
 std::string StorableText(std::string_view text) {
+  // One pass: ordinary bytes (printable ASCII, TAB, LF) and valid 8-bit characters are
+  // copied in runs; a control character becomes a space, an invalid sequence U+FFFD.
   std::string out;
   out.reserve(text.size());
-  AppendUtf8Repaired(text, &out);
-  for (char& c : out) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t' && c != '\n') || u == 0x7F) c = ' ';
+  const char* const end = text.data() + text.size();
+  const char* run = text.data();  // start of the bytes not yet copied, all kept as they are
+  const char* p = run;
+  while (p != end) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c >= 0x80) {
+      size_t invalid = 0;
+      const size_t length = Utf8SequenceLength(std::string_view(p, static_cast<size_t>(end - p)), &invalid);
+      if (length != 0) {
+        p += length;
+        continue;
+      }
+      out.append(run, static_cast<size_t>(p - run));
+      out += kReplacementCharacter;
+      p += invalid;
+      run = p;
+    } else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F) {
+      ++p;
+      out.append(run, static_cast<size_t>(p - run));
+      out.back() = ' ';
+      run = p;
+    } else {
+      p = FindControlOrEightBit(p + 1, end);  // ordinary bytes, in bulk
+    }
   }
+  out.append(run, static_cast<size_t>(end - run));
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "archive/mime/body_text.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "archive/format/byte_scan.h"
 #include "archive/format/utf8.h"
@@ -37,6 +38,9 @@ class TextSink {
     report_->had_nul = false;
   }
 
+  // Bytes Add() can still take; Add() of at most this many is never refused.
+  size_t Room() const { return max_out_ - (out_->size() - start_); }
+
   // False once the output is full (the rest is refused).
   bool Add(std::string_view utf8) {
     if (at_start_ && !utf8.empty()) {
@@ -46,6 +50,12 @@ class TextSink {
     if (after_cr_ && !utf8.empty()) {
       after_cr_ = false;
       if (utf8.front() == '\n') utf8.remove_prefix(1);  // the LF of a CRLF split in two
+    }
+    // The output is never longer than the input, so when the input fits, nothing is cut
+    // and it is copied in runs; else piece by piece up to the cut.
+    if (utf8.size() <= Room()) {
+      AddWhole(utf8);
+      return true;
     }
     const char* p = utf8.data();
     const size_t n = utf8.size();
@@ -69,6 +79,39 @@ class TextSink {
   }
 
  private:
+  // Add() for `utf8` that fits whole: the runs between CRs and NULs are copied straight
+  // into the output, CR and CRLF written as LF, NULs left out.
+  void AddWhole(std::string_view utf8) {
+    const char* p = utf8.data();
+    const char* const end = p + utf8.size();
+    const char* special = FindCrOrNul(p, end);
+    if (special == end) {
+      out_->append(utf8);
+      return;
+    }
+    const size_t base = out_->size();
+    out_->resize(base + utf8.size());
+    char* dst = out_->data() + base;
+    for (; special != end; special = FindCrOrNul(p, end)) {
+      std::memcpy(dst, p, static_cast<size_t>(special - p));
+      dst += special - p;
+      p = special + 1;
+      if (*special == '\0') {
+        report_->had_nul = true;
+        continue;
+      }
+      *dst++ = '\n';
+      if (p == end) {
+        after_cr_ = true;
+      } else if (*p == '\n') {
+        ++p;
+      }
+    }
+    std::memcpy(dst, p, static_cast<size_t>(end - p));
+    dst += end - p;
+    out_->resize(static_cast<size_t>(dst - out_->data()));
+  }
+
   bool Append(std::string_view s) {
     const size_t used = out_->size() - start_;
     if (used + s.size() <= max_out_) {
@@ -91,19 +134,44 @@ class TextSink {
 };
 
 // Valid UTF-8 sequences as they are; every other byte read as Windows-1252. Returns the
-// number of bytes that were not valid UTF-8.
+// number of bytes that were not valid UTF-8 (up to where the output was cut).
 size_t AddUtf8OrWindows1252(std::string_view bytes, TextSink* sink) {
-  size_t invalid = 0;
-  std::string one_char;
+  // Text with many invalid bytes is converted into `chunk` and added up to 8 KiB at a
+  // time, while the chunk surely fits the sink (so no invalid byte is counted past the
+  // cut); long valid runs, and everything near the cut, piece by piece.
+  constexpr size_t kChunkBytes = 8192;
+  constexpr size_t kMaxCharBytes = 3;  // UTF-8 of a Windows-1252 byte
+  size_t invalid = 0, chunk_invalid = 0;
+  std::string chunk, one_char;
+  const auto add_chunk = [&] {
+    sink->Add(chunk);  // fits: never refused
+    invalid += chunk_invalid;
+    chunk.clear();
+    chunk_invalid = 0;
+  };
   while (!bytes.empty()) {
     const size_t valid = ValidUtf8PrefixLength(bytes);
-    if (!sink->Add(bytes.substr(0, valid)) || valid == bytes.size()) break;
+    if (valid == bytes.size()) break;
+    const auto bad = static_cast<unsigned char>(bytes[valid]);
+    if (!chunk.empty() && chunk.size() + valid + kMaxCharBytes > kChunkBytes) add_chunk();
+    if (chunk.size() + valid + kMaxCharBytes <= std::min(kChunkBytes, sink->Room())) {
+      chunk.append(bytes.substr(0, valid));
+      AppendUtf8CodePoint(Windows1252ToCodePoint(bad), &chunk);
+      ++chunk_invalid;
+      bytes.remove_prefix(valid + 1);
+      continue;
+    }
+    // A long valid run, or near the cut: as the sink takes them.
+    if (!chunk.empty()) add_chunk();
+    if (!sink->Add(bytes.substr(0, valid))) return invalid;
     one_char.clear();
-    AppendUtf8CodePoint(Windows1252ToCodePoint(static_cast<unsigned char>(bytes[valid])), &one_char);
-    if (!sink->Add(one_char)) break;
+    AppendUtf8CodePoint(Windows1252ToCodePoint(bad), &one_char);
+    if (!sink->Add(one_char)) return invalid;
     ++invalid;
     bytes.remove_prefix(valid + 1);
   }
+  if (!chunk.empty()) add_chunk();
+  if (!bytes.empty()) sink->Add(bytes);  // valid to the end
   return invalid;
 }
 
@@ -113,15 +181,13 @@ void AddWindows1252(std::string_view bytes, TextSink* sink) {
   while (!bytes.empty()) {
     const std::string_view piece = bytes.substr(0, 8192);
     chunk.clear();
-    size_t ascii = 0;  // start of the current run of ASCII bytes
-    for (size_t i = 0; i < piece.size(); ++i) {
-      const auto b = static_cast<unsigned char>(piece[i]);
-      if (b < 0x80) continue;
-      chunk.append(piece.substr(ascii, i - ascii));
-      AppendUtf8CodePoint(Windows1252ToCodePoint(b), &chunk);
-      ascii = i + 1;
+    const char* const end = piece.data() + piece.size();
+    const char* ascii = piece.data();  // start of the current run of ASCII bytes
+    for (const char* p = ascii; (p = FindEightBit(p, end)) != end; ascii = ++p) {
+      chunk.append(ascii, static_cast<size_t>(p - ascii));
+      AppendUtf8CodePoint(Windows1252ToCodePoint(static_cast<unsigned char>(*p)), &chunk);
     }
-    chunk.append(piece.substr(ascii));
+    chunk.append(ascii, static_cast<size_t>(end - ascii));
     if (!sink->Add(chunk)) return;
     bytes.remove_prefix(piece.size());
   }
