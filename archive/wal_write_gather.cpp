@@ -274,6 +274,7 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int
     return SQLITE_OK;
   }
   g->gathered = new std::string;
+  g->gathered->reserve(kMaxGatheredBytes);
   g->commit_end = -1;
   g->base.pMethods = &kWalMethods;
   sqlite3_file* main = sqlite3_database_file_object(name);

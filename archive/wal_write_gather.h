@@ -38,8 +38,10 @@
 namespace chainmail {
 
 inline constexpr const char* kWalWriteGatherVfs = "chainmail-wal-gather";
-// A run of buffered WAL bytes is written out once it would grow past this.
-inline constexpr size_t kMaxGatheredBytes = 4u << 20;
+// A run of buffered WAL bytes is written out once it would grow past this: a group commit
+// of 20 small messages (~250 pages) fits; the buffer is allocated once per WAL file, at
+// this size, and never grows.
+inline constexpr size_t kMaxGatheredBytes = 1u << 20;
 
 // Registers the VFS as SQLite's default. Fails only when SQLite has no default VFS or
 // refuses the registration.
