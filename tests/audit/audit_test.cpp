@@ -75,6 +75,54 @@ TEST(Audit, MessageWithoutItsDecisionIsReportedByVerify) {
   EXPECT_NE(report.problems[0].what.find("no policy decision"), std::string::npos);
 }
 
+// message_decisions is what searches and reads show as a message's decision: an attacker
+// who points it at another event, or deletes it, is caught by verify.
+class DecisionIndexTamper : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    archive_ = OpenArchive(dir_.path());
+    IngestDecided(*archive_, SampleMessage(1));
+    second_ = IngestDecided(*archive_, SampleMessage(2));
+    ASSERT_TRUE(Verify(dir_.path()).ok());
+    auto db = Database::Open(DatabasePath(dir_.path()), Database::Mode::kReadWrite);
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(*db);
+    ASSERT_TRUE(db_->Exec("DROP TRIGGER message_decisions_append_only_u; "
+                          "DROP TRIGGER message_decisions_append_only_d").ok());
+  }
+  std::string OnlyProblem() {
+    auto report = Verify(dir_.path());
+    EXPECT_EQ(report.problems.size(), 1u);
+    return report.problems.empty() ? "" : report.problems[0].record_id + ": " + report.problems[0].what;
+  }
+  TempDir dir_;
+  std::unique_ptr<Archive> archive_;
+  std::unique_ptr<Database> db_;
+  RecordId second_;
+};
+
+TEST_F(DecisionIndexTamper, ARowPointingAtAnotherMessagesDecisionIsCaught) {
+  ASSERT_TRUE(db_->Exec("UPDATE message_decisions SET (event_seq, event_record_id) = "
+                        "(SELECT event_seq, event_record_id FROM message_decisions WHERE message_seq = 0) "
+                        "WHERE message_seq = 1").ok());
+  const std::string problem = OnlyProblem();
+  EXPECT_NE(problem.find(second_.ToString()), std::string::npos) << problem;
+  EXPECT_NE(problem.find("decision index row names audit event"), std::string::npos) << problem;
+}
+
+TEST_F(DecisionIndexTamper, ADeletedRowIsCaught) {
+  ASSERT_TRUE(db_->Exec("DELETE FROM message_decisions WHERE message_seq = 1").ok());
+  const std::string problem = OnlyProblem();
+  EXPECT_NE(problem.find(second_.ToString()), std::string::npos) << problem;
+  EXPECT_NE(problem.find("decision index row missing"), std::string::npos) << problem;
+}
+
+TEST_F(DecisionIndexTamper, AListingRowNoSearchReadsIsCaught) {
+  // Appended beside a policy decision (audit seq 0): the reader never looks at it.
+  ASSERT_TRUE(db_->Exec("INSERT INTO audit_listings(event_seq, log, seqs) VALUES (0, 1, '[1]')").ok());
+  EXPECT_NE(OnlyProblem().find("listing row that belongs to no search"), std::string::npos);
+}
+
 TEST(Audit, ServiceStartStopAndConfigChangeAreRecorded) {
   TempDir dir;
   {
