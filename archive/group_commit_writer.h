@@ -50,6 +50,9 @@ struct AppendRequest {
   RecordId record_id;
   std::string salt;  // 32 bytes
   Bytes payload;
+  // finalize and write_content may run more than once: after another submission of the
+  // batch fails, the writer rolls back and applies the batch again. Each run must start
+  // from what the request was given, not from what an earlier run left.
   // Called inside the transaction before the leaf is built, with the leaves appended so
   // far by the same submission: lets a record name an earlier one (an audit event's
   // target ref to its message) by seq and leaf hash. May set salt/payload. May be empty.
@@ -123,7 +126,11 @@ class GroupCommitWriter {
   void TakeQueued(Batch& batch, uint64_t& bytes);
   // Answers a batch: `status` when it failed as a whole, else each submission's result.
   static void Answer(Batch& batch, std::vector<Result<std::vector<AppendedLeaf>>>& results, const Status& status);
+  // Writes a submission's records inside the open transaction, advancing `logs`. On
+  // failure some of its rows may be written: the caller rolls back.
   Result<std::vector<AppendedLeaf>> ApplySubmission(Submission& s, std::map<LogName, LogState>& logs);
+  // The same inside a savepoint: on failure its rows and `logs` are as before it.
+  Result<std::vector<AppendedLeaf>> ApplyInSavepoint(Submission& s, std::map<LogName, LogState>& logs);
   void RecordTimes(uint64_t apply_us, uint64_t commit_us);
   // A commit of `submissions`, answered (synced, or failed) `start_us` after its BEGIN.
   void RecordDurable(uint64_t start_us, size_t submissions);

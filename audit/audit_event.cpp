@@ -168,8 +168,9 @@ AppendRequest AuditAppendRequest(AuditEvent event, RecordMint& mint) {
   r.salt = mint.RandomBytes(kSaltSize);
   event.payload.event_time_us = mint.NowUs();
   auto shared = std::make_shared<AuditEvent>(std::move(event));
-  r.finalize = [shared](AppendRequest& self, const std::vector<AppendedLeaf>& earlier) -> Status {
-    AuditPayload payload = shared->payload;
+  // Resolved from the event as given at each call: the writer may apply a submission again.
+  r.finalize = [shared, given = shared->payload](AppendRequest& self, const std::vector<AppendedLeaf>& earlier) -> Status {
+    AuditPayload payload = given;
     for (size_t i : shared->same_submission_targets) {
       if (i >= earlier.size()) return Status::InvalidArgument("audit target names a later record");
       payload.targets.push_back(TargetRef{earlier[i].log_id, earlier[i].seq, earlier[i].leaf_hash});

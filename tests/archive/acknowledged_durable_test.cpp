@@ -9,58 +9,14 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "archive/archive.h"
+#include "archive/archive_verifier.h"
 #include "tests/archive/archive_test_util.h"
 
 namespace chainmail::testing {
 namespace {
-
-// A sync that waits until the test opens it, then really syncs; or fails once told to.
-class SyncGate {
- public:
-  SyncFile Function() {
-    return [this](int fd) -> Status {
-      std::unique_lock<std::mutex> lock(mu_);
-      ++entered_;
-      cv_.notify_all();
-      cv_.wait(lock, [&] { return open_ || fail_; });
-      if (fail_) return Status::IoError("injected: the disk lost the write");
-      return fdatasync(fd) == 0 ? Status::Ok() : Status::IoError("fdatasync failed");
-    };
-  }
-  void Open() { Set([&] { open_ = true; }); }
-  void Fail() { Set([&] { fail_ = true; }); }
-  // Waits until a sync has begun (`n` in all).
-  bool WaitEntered(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return entered_ >= n; });
-  }
-
- private:
-  template <typename F>
-  void Set(F f) {
-    std::lock_guard<std::mutex> lock(mu_);
-    f();
-    cv_.notify_all();
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int entered_ = 0;
-  bool open_ = false;
-  bool fail_ = false;
-};
-
-std::unique_ptr<Archive> OpenGated(const std::string& dir, SyncGate& gate) {
-  ArchiveOptions o;
-  o.data_dir = dir;
-  o.origin_name = "test.example";
-  o.min_free_bytes = 0;
-  o.sync_wal = gate.Function();
-  auto a = Archive::Open(o);
-  EXPECT_TRUE(a.ok()) << a.status().message();
-  return a.ok() ? std::move(*a) : nullptr;
-}
 
 int64_t CountMessages(const std::string& dir) {
   auto db = OpenDb(dir);
@@ -116,6 +72,65 @@ TEST(AcknowledgedMeansDurable, AFailedSyncAnswersNoOneAndIsFinal) {
   auto later = commit(2);
   EXPECT_FALSE(later.ok());
   EXPECT_NE(later.status().message().find("injected"), std::string::npos) << later.status().message();
+}
+
+
+// An audit-log record with an opaque payload (content checks need the audit checker; the
+// archive verifier checks its leaf, chain, commitment and tree).
+AppendRequest OpaqueRecord(Archive& archive, std::function<Status(Database&, const AppendedLeaf&)> content = {}) {
+  AppendRequest r;
+  r.log = LogName::kAudit;
+  r.type = RecordType::kAuditEvent;
+  r.subtype = 1;
+  r.record_id = archive.mint().NewRecordId();
+  r.salt = archive.mint().RandomBytes(32);
+  r.payload = Bytes{1, 2, 3};
+  r.write_content = std::move(content);
+  return r;
+}
+
+// The writer applies a batch without savepoints. One submission failing on its own (not
+// the disk) after it wrote rows must leave exactly the others: it is rolled back and the
+// batch applied again, and nothing of it, not even its leaf, remains.
+TEST(GroupCommit, ASubmissionThatFailsMidBatchLeavesTheRestOfTheBatchWhole) {
+  TempDir dir;
+  SyncGate gate;
+  auto archive = OpenGated(dir.path(), gate);
+  ASSERT_NE(archive, nullptr);
+  auto append = [&](AppendRequest r) {
+    std::vector<AppendRequest> v;
+    v.push_back(std::move(r));
+    return std::async(std::launch::async, [&archive, v = std::move(v)]() mutable { return archive->Append(std::move(v)); });
+  };
+  auto first = append(OpaqueRecord(*archive));
+  ASSERT_TRUE(gate.WaitEntered(1));  // its sync is held: what comes next gathers in one batch
+  auto before = append(OpaqueRecord(*archive));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto bad = append(OpaqueRecord(*archive, [](Database&, const AppendedLeaf&) {
+    return Status::InvalidArgument("refused by its content");  // after its leaf was written
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto after = append(OpaqueRecord(*archive));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  gate.Open();
+  ASSERT_TRUE(first.get().ok());
+  auto b = before.get();
+  auto x = bad.get();
+  auto a = after.get();
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_FALSE(x.ok());
+  EXPECT_EQ(x.status().message(), "refused by its content");
+  EXPECT_EQ((*b)[0].seq, 1u);
+  EXPECT_EQ((*a)[0].seq, 2u);  // the failed one took no seq
+  EXPECT_GE(archive->writer_stats().max_batch, 3u) << "the three did not share a batch";
+  auto db = OpenDb(dir.path());
+  EXPECT_EQ(db->QueryInt("SELECT count(*) FROM leaves WHERE log = 2").value(), 3);
+  EXPECT_EQ(db->QueryInt("SELECT count(*) FROM payloads").value(), 3);
+  archive.reset();
+  auto report = VerifyArchive(dir.path(), {});
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_TRUE(report->ok()) << (report->problems.empty() ? "" : report->problems[0].what);
 }
 
 }  // namespace

@@ -73,4 +73,43 @@ std::string SampleMessage(int i, size_t body_bytes) {
   return m;
 }
 
+SyncFile SyncGate::Function() {
+  return [this](int fd) -> Status {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++entered_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return open_ || fail_; });
+    if (fail_) return Status::IoError("injected: the disk lost the write");
+    return fdatasync(fd) == 0 ? Status::Ok() : Status::IoError("fdatasync failed");
+  };
+}
+
+void SyncGate::Open() {
+  std::lock_guard<std::mutex> lock(mu_);
+  open_ = true;
+  cv_.notify_all();
+}
+
+void SyncGate::Fail() {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_ = true;
+  cv_.notify_all();
+}
+
+bool SyncGate::WaitEntered(int n) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return entered_ >= n; });
+}
+
+std::unique_ptr<Archive> OpenGated(const std::string& dir, SyncGate& gate) {
+  ArchiveOptions o;
+  o.data_dir = dir;
+  o.origin_name = "test.example";
+  o.min_free_bytes = 0;
+  o.sync_wal = gate.Function();
+  auto a = Archive::Open(o);
+  EXPECT_TRUE(a.ok()) << a.status().message();
+  return a.ok() ? std::move(*a) : nullptr;
+}
+
 }  // namespace chainmail::testing

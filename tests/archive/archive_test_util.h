@@ -2,7 +2,9 @@
 // through the real Archive (the same path SMTP uses).
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "archive/archive.h"
@@ -27,5 +29,27 @@ RecordId Ingest(MessageIngest& archive, const std::string& bytes, const std::str
 std::string ReadRaw(const std::string& dir, const RecordId& id);
 std::unique_ptr<Database> OpenDb(const std::string& dir);
 std::string SampleMessage(int i, size_t body_bytes = 200);
+
+// A WAL sync (ArchiveOptions::sync_wal) that waits until the test opens it, then really
+// syncs; or fails once told to. Holding it open holds a commit between "written and
+// visible to readers" and "synced", and gathers what comes meanwhile into one batch.
+class SyncGate {
+ public:
+  SyncFile Function();
+  void Open();
+  void Fail();
+  // Waits (10 s at most) until `n` syncs in all have begun.
+  bool WaitEntered(int n);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int entered_ = 0;
+  bool open_ = false;
+  bool fail_ = false;
+};
+
+// OpenArchive with its WAL synced through `gate`.
+std::unique_ptr<Archive> OpenGated(const std::string& dir, SyncGate& gate);
 
 }  // namespace chainmail::testing

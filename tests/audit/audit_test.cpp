@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <future>
+#include <thread>
+
 #include "archive/archive_verifier.h"
 #include "archive/checkpoint_store.h"
 #include "archive/format/audit_payload.h"
@@ -121,6 +124,43 @@ TEST_F(DecisionIndexTamper, AListingRowNoSearchReadsIsCaught) {
   // Appended beside a policy decision (audit seq 0): the reader never looks at it.
   ASSERT_TRUE(db_->Exec("INSERT INTO audit_listings(event_seq, log, seqs) VALUES (0, 1, '[1]')").ok());
   EXPECT_NE(OnlyProblem().find("listing row that belongs to no search"), std::string::npos);
+}
+
+// A batch applied again after one submission failed (a label that already exists, a
+// token already revoked): each policy decision still names its message once, and the
+// failed submission's event is nowhere.
+TEST(Audit, DecisionsOfABatchAppliedAgainNameTheirMessagesOnce) {
+  TempDir dir;
+  SyncGate gate;
+  auto a = OpenGated(dir.path(), gate);
+  ASSERT_NE(a, nullptr);
+  auto first = std::async(std::launch::async, [&] { return IngestDecided(*a, SampleMessage(1)); });
+  ASSERT_TRUE(gate.WaitEntered(1));  // held: the rest gathers in one batch
+  auto decided = std::async(std::launch::async, [&] { return IngestDecided(*a, SampleMessage(2)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto refused = std::async(std::launch::async, [&] {
+    return AuditLog(*a).RecordWith(LocalUserEvent(auditevent::kMessageRead, "ok", "{}"), [](Database&) {
+      return Status::InvalidArgument("the label exists");
+    });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto later = std::async(std::launch::async, [&] { return IngestDecided(*a, SampleMessage(3)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  gate.Open();
+  first.get();
+  decided.get();
+  later.get();
+  EXPECT_EQ(refused.get().status().message(), "the label exists");
+  EXPECT_GE(a->writer_stats().max_batch, 3u) << "the three did not share a batch";
+  auto events = Events(dir.path());
+  ASSERT_EQ(events.size(), 3u);
+  for (const Event& e : events) {
+    EXPECT_EQ(e.type, auditevent::kPolicyDecision);
+    EXPECT_EQ(e.payload.targets.size(), 1u);
+  }
+  a.reset();
+  auto report = Verify(dir.path());
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? "" : report.problems[0].what);
 }
 
 TEST(Audit, ServiceStartStopAndConfigChangeAreRecorded) {

@@ -179,10 +179,35 @@ class Daemon:
         try:
             rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
+            threads = self.thread_report()
             self.kill()
-            raise DaemonError(f"chainmaild did not exit within {timeout}s of SIGTERM")
+            raise DaemonError(f"chainmaild did not exit within {timeout}s of SIGTERM; its threads:\n"
+                              f"{threads}\nits log:\n" + "\n".join(self.log[-40:]))
         self._join_reader()
         return rc
+
+    def thread_report(self):
+        """Where each thread of the running daemon is: gdb backtraces when gdb is installed,
+        else each thread's kernel wait channel and stack (what a hang needs to be found)."""
+        pid = self.proc.pid
+        if shutil.which("gdb"):
+            try:
+                out = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "thread apply all bt 25"],
+                                     capture_output=True, text=True, timeout=60)
+                return out.stdout[-20000:]
+            except (subprocess.SubprocessError, OSError) as e:
+                return f"gdb failed: {e}"
+        lines = []
+        for tid in sorted(os.listdir(f"/proc/{pid}/task")):
+            parts = []
+            for name in ("comm", "wchan", "stack"):
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/{name}") as f:
+                        parts.append(f.read().strip().replace("\n", " | "))
+                except OSError:
+                    pass
+            lines.append(f"  {tid}: " + " ; ".join(parts))
+        return "\n".join(lines)
 
     def wait(self, timeout):
         rc = self.proc.wait(timeout)
