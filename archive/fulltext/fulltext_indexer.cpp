@@ -106,9 +106,11 @@ void FulltextIndexer::Offer(ExtractedMessage message) {
     if (!oldest_unindexed_us_ || doc.received_us < *oldest_unindexed_us_) oldest_unindexed_us_ = doc.received_us;
     const auto now = Clock::now();
     Observe(seq, now);
-    if (arrivals_.empty() || now - arrivals_.back().first >= kArrivalBucket)
-      arrivals_.emplace_back(now, 0);
-    ++arrivals_.back().second;
+    if (options_.defer_above_msgs_per_s > 0) {  // the ingest rate, for peak deferral
+      ForgetOldArrivals(now);
+      if (arrivals_.empty() || now - arrivals_.back().first >= kArrivalBucket) arrivals_.emplace_back(now, 0);
+      ++arrivals_.back().second;
+    }
     if (queue_bytes_ + bytes > options_.queue_bytes) {
       ++status_.dropped_offers;
       no_wait_through_ = std::max(no_wait_through_, seq);
@@ -123,9 +125,13 @@ void FulltextIndexer::Observe(int64_t seq, Clock::time_point at) {
   if (observed_.empty() || seq > observed_.back().first) observed_.emplace_back(seq, at);
 }
 
-bool FulltextIndexer::ShouldDefer(Clock::time_point now) {
+void FulltextIndexer::ForgetOldArrivals(Clock::time_point now) {
   while (!arrivals_.empty() && now - arrivals_.front().first >= kArrivalWindow) arrivals_.pop_front();
+}
+
+bool FulltextIndexer::ShouldDefer(Clock::time_point now) {
   if (options_.defer_above_msgs_per_s <= 0) return false;
+  ForgetOldArrivals(now);
   uint64_t arrived = 0;
   for (const auto& [start, count] : arrivals_) arrived += count;
   const double per_second = static_cast<double>(arrived) / std::chrono::duration<double>(kArrivalWindow).count();

@@ -109,6 +109,7 @@ class FulltextIndexer : public ExtractedMessageSink {
   Status ReadArchiveHead(int64_t* committed, std::optional<int64_t>* oldest_unindexed_us);
   void Observe(int64_t seq, Clock::time_point at);          // mu_ held
   bool ShouldDefer(Clock::time_point now);                   // mu_ held
+  void ForgetOldArrivals(Clock::time_point now);             // mu_ held
   std::optional<Clock::time_point> ObservedAt(int64_t seq);  // mu_ held
   bool Gather(Batch& batch, std::unique_lock<std::mutex>& lock);
   Status LoadMissing(Batch& batch);

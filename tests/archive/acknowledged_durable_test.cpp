@@ -46,20 +46,7 @@ TEST(AcknowledgedMeansDurable, AFailedSyncAnswersNoOneAndIsFinal) {
   SyncGate gate;
   auto archive = OpenGated(dir.path(), gate);
   ASSERT_NE(archive, nullptr);
-  auto commit = [&](int i) {
-    auto spool = archive->BeginMessage();
-    EXPECT_TRUE(spool.ok());
-    (*spool)->Write(SampleMessage(i));
-    MessagePayload e;
-    e.mail_from = "<sender@example.com>";
-    e.rcpt_to = {"<j@archive.test>"};
-    e.helo_verb = "EHLO";
-    e.helo_name = "client.test";
-    e.client_address = "127.0.0.1";
-    e.server_address = "127.0.0.1:2525";
-    e.session_id = std::string(16, '\x02');
-    return archive->Commit(std::move(*spool), e);
-  };
+  auto commit = [&](int i) { return TryIngest(*archive, SampleMessage(i)); };
   auto first = std::async(std::launch::async, commit, 1);
   ASSERT_TRUE(gate.WaitEntered(1));
   gate.Fail();
@@ -73,7 +60,6 @@ TEST(AcknowledgedMeansDurable, AFailedSyncAnswersNoOneAndIsFinal) {
   EXPECT_FALSE(later.ok());
   EXPECT_NE(later.status().message().find("injected"), std::string::npos) << later.status().message();
 }
-
 
 // An audit-log record with an opaque payload (content checks need the audit checker; the
 // archive verifier checks its leaf, chain, commitment and tree).

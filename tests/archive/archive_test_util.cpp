@@ -29,9 +29,9 @@ std::unique_ptr<Archive> OpenArchive(const std::string& dir) {
   return a.ok() ? std::move(*a) : nullptr;
 }
 
-RecordId Ingest(MessageIngest& archive, const std::string& bytes, const std::string& rcpt) {
+Result<RecordId> TryIngest(MessageIngest& archive, const std::string& bytes, const std::string& rcpt) {
   auto spool = archive.BeginMessage();
-  EXPECT_TRUE(spool.ok());
+  if (!spool.ok()) return spool.status();
   // Write in uneven pieces, as a network would deliver them.
   for (size_t off = 0; off < bytes.size(); off += 777) (*spool)->Write(std::string_view(bytes).substr(off, 777));
   MessagePayload e;
@@ -43,7 +43,11 @@ RecordId Ingest(MessageIngest& archive, const std::string& bytes, const std::str
   e.client_port = 5555;
   e.server_address = "127.0.0.1:2525";
   e.session_id = std::string(16, '\x01');
-  auto id = archive.Commit(std::move(*spool), e);
+  return archive.Commit(std::move(*spool), e);
+}
+
+RecordId Ingest(MessageIngest& archive, const std::string& bytes, const std::string& rcpt) {
+  auto id = TryIngest(archive, bytes, rcpt);
   EXPECT_TRUE(id.ok()) << id.status().message();
   return id.ok() ? *id : RecordId();
 }

@@ -26,6 +26,8 @@ class TempDir {
 std::unique_ptr<Archive> OpenArchive(const std::string& dir);
 // Archives `bytes` as an SMTP message with a plausible envelope; fails the test on error.
 RecordId Ingest(MessageIngest& archive, const std::string& bytes, const std::string& rcpt = "<j@archive.test>");
+// The same, returning the outcome (a test that expects the commit to fail).
+Result<RecordId> TryIngest(MessageIngest& archive, const std::string& bytes, const std::string& rcpt = "<j@archive.test>");
 std::string ReadRaw(const std::string& dir, const RecordId& id);
 std::unique_ptr<Database> OpenDb(const std::string& dir);
 std::string SampleMessage(int i, size_t body_bytes = 200);
