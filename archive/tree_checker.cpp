@@ -1,5 +1,10 @@
 #include "archive/tree_checker.h"
 
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <optional>
+
 #include "archive/format/merkle.h"
 
 namespace chainmail {
@@ -9,62 +14,142 @@ std::string NodeName(int level, uint64_t index) {
   return "tree node " + std::to_string(level) + "/" + std::to_string(index);
 }
 
-// Level 0 against the leaves.
-void CheckLeafLevel(Database& db, LogName log, uint64_t size, const std::function<void(std::string)>& report) {
-  Statement st = db.Prepare(
-      "SELECT l.seq, l.leaf_hash, t.hash FROM leaves l LEFT JOIN tree_nodes t "
-      "ON t.log = l.log AND t.level = 0 AND t.idx = l.seq WHERE l.log = ? AND l.seq < ? ORDER BY l.seq");
-  st.Bind(1, static_cast<int64_t>(log)).Bind(2, static_cast<int64_t>(size));
-  while (st.Step()) {
-    const uint64_t seq = static_cast<uint64_t>(st.Int(0));
-    if (st.IsNull(2)) report(NodeName(0, seq) + " missing");
-    else if (st.Blob(1) != st.Blob(2)) report(NodeName(0, seq) + " differs from the leaf hash");
-  }
+uint64_t IndexOf(uint64_t last_leaf, int level) { return ((last_leaf + 1) >> level) - 1; }
+
+// A stored row by its key, where it need not be a complete subtree.
+std::string RowName(uint64_t last_leaf, int64_t level) {
+  if (level >= 0 && level < 63 && ((last_leaf + 1) >> level) << level == last_leaf + 1)
+    return NodeName(static_cast<int>(level), IndexOf(last_leaf, static_cast<int>(level)));
+  return "tree node at level " + std::to_string(level) + " ending at leaf " + std::to_string(last_leaf);
 }
+
+// The highest level of a complete subtree whose last leaf is `leaf`: leaf j closes
+// subtrees at levels 0 .. ctz(j + 1).
+int TopLevelEndingAt(uint64_t leaf) { return std::min(62, std::countr_zero(leaf + 1)); }
+
+// The nodes a tree of `size` leaves must have, in key order (last_leaf, level).
+class ExpectedNodes {
+ public:
+  explicit ExpectedNodes(uint64_t size) : size_(size) {}
+  bool done() const { return leaf_ >= size_; }
+  uint64_t leaf() const { return leaf_; }
+  int level() const { return level_; }
+  void Next() {
+    if (level_ < TopLevelEndingAt(leaf_)) {
+      ++level_;
+    } else {
+      ++leaf_;
+      level_ = 0;
+    }
+  }
+  // Whether the next expected node comes before the row (leaf, level) in key order.
+  bool Before(uint64_t leaf, int64_t level) const { return leaf_ < leaf || (leaf_ == leaf && level_ < level); }
+
+ private:
+  const uint64_t size_;
+  uint64_t leaf_ = 0;
+  int level_ = 0;
+};
+
+// The two children of the next node up, as they were read: a node's children come just
+// before it in key order (the right child ends at the same leaf), so the latest node of
+// each level and index parity is all a parent needs. An absent hash marks a child that is
+// missing; its parent is then not checked (the child's report says why).
+struct Seen {
+  uint64_t index = 0;
+  bool present = false;
+  std::optional<Hash32> hash;
+};
+
+class TreeWalk {
+ public:
+  TreeWalk(Database& db, LogName log, uint64_t size, const std::function<void(std::string)>& report)
+      : leaves_(db.Prepare("SELECT seq, leaf_hash FROM leaves WHERE log = ? AND seq < ? ORDER BY seq")),
+        report_(report) {
+    leaves_.Bind(1, static_cast<int64_t>(log)).Bind(2, static_cast<int64_t>(size));
+  }
+
+  // A stored node that the tree expects here.
+  void Node(uint64_t last_leaf, int level, const Hash32& hash) {
+    const uint64_t index = IndexOf(last_leaf, level);
+    if (level == 0) {
+      if (auto leaf_hash = LeafHash(last_leaf); leaf_hash && *leaf_hash != hash)
+        report_(NodeName(0, index) + " differs from the leaf hash");
+    } else {
+      const Seen& left = seen_[level - 1][0];
+      const Seen& right = seen_[level - 1][1];
+      const bool children = left.present && right.present && left.index == 2 * index && right.index == 2 * index + 1;
+      if (children && left.hash && right.hash && HashChildren(*left.hash, *right.hash) != hash)
+        report_(NodeName(level, index) + " does not match its children");
+      else if (!children)
+        report_(NodeName(level, index) + ": a child is missing or out of place");
+    }
+    Remember(level, index, hash);
+  }
+
+  void Missing(uint64_t last_leaf, int level) {
+    report_(NodeName(level, IndexOf(last_leaf, level)) + " missing");
+    Unusable(last_leaf, level);
+  }
+
+  // A node whose hash cannot be used: its parent is not checked against it.
+  void Unusable(uint64_t last_leaf, int level) { Remember(level, IndexOf(last_leaf, level), std::nullopt); }
+
+  Status status() const { return leaves_.status(); }
+
+ private:
+  void Remember(int level, uint64_t index, std::optional<Hash32> hash) {
+    seen_[level][index & 1] = Seen{index, true, hash};
+  }
+
+  // The leaf's hash, where its row exists (a missing leaf is the chain check's report).
+  std::optional<Hash32> LeafHash(uint64_t seq) {
+    while (!leaf_seq_ || *leaf_seq_ < seq) {
+      if (!leaves_.Step()) return std::nullopt;
+      leaf_seq_ = static_cast<uint64_t>(leaves_.Int(0));
+      leaf_hash_ = leaves_.Blob(1).size() == 32 ? std::optional<Hash32>(Hash32FromBytes(leaves_.Blob(1))) : std::nullopt;
+    }
+    return *leaf_seq_ == seq ? leaf_hash_ : std::nullopt;
+  }
+
+  Statement leaves_;
+  const std::function<void(std::string)>& report_;
+  std::optional<uint64_t> leaf_seq_;
+  std::optional<Hash32> leaf_hash_;
+  std::array<std::array<Seen, 2>, 63> seen_{};
+};
 
 }  // namespace
 
 Status CheckTree(Database& db, LogName log, uint64_t size, const std::function<void(std::string)>& report) {
   Transaction tx(db, Transaction::Kind::kDeferred);
-  CheckLeafLevel(db, log, size, report);
-  for (int level = 1; level < 64 && (size >> level) > 0; ++level) {
-    const uint64_t expected = size >> level;  // complete subtrees at this level
-    Statement children = db.Prepare(
-        "SELECT idx, hash FROM tree_nodes WHERE log = ? AND level = ? AND idx < ? ORDER BY idx");
-    children.Bind(1, static_cast<int64_t>(log)).Bind(2, static_cast<int64_t>(level - 1))
-        .Bind(3, static_cast<int64_t>(expected * 2));
-    Statement nodes = db.Prepare("SELECT idx, hash FROM tree_nodes WHERE log = ? AND level = ? ORDER BY idx");
-    nodes.Bind(1, static_cast<int64_t>(log)).Bind(2, static_cast<int64_t>(level));
-    uint64_t next = 0;
-    while (nodes.Step()) {
-      const uint64_t idx = static_cast<uint64_t>(nodes.Int(0));
-      if (idx >= expected) {
-        report(NodeName(level, idx) + " covers leaves the log does not have");
-        continue;
-      }
-      for (; next < idx; ++next) {
-        report(NodeName(level, next) + " missing");
-        children.Step();
-        children.Step();
-      }
-      ++next;
-      Hash32 left{}, right{};
-      bool have_left = children.Step() && static_cast<uint64_t>(children.Int(0)) == 2 * idx;
-      if (have_left) left = Hash32FromBytes(children.Blob(1));
-      bool have_right = children.Step() && static_cast<uint64_t>(children.Int(0)) == 2 * idx + 1;
-      if (have_right) right = Hash32FromBytes(children.Blob(1));
-      if (!have_left || !have_right) {
-        report(NodeName(level, idx) + ": a child is missing or out of place");
-        return Status::Ok();  // the cursors are out of step; lower-level reports say why
-      }
-      if (HashChildren(left, right) != Hash32FromBytes(nodes.Blob(1)))
-        report(NodeName(level, idx) + " does not match its children");
+  TreeWalk walk(db, log, size, report);
+  ExpectedNodes expected(size);
+  Statement nodes = db.Prepare("SELECT last_leaf, level, hash FROM tree_nodes WHERE log = ? ORDER BY last_leaf, level");
+  nodes.Bind(1, static_cast<int64_t>(log));
+  while (nodes.Step()) {
+    const uint64_t last_leaf = static_cast<uint64_t>(nodes.Int(0));
+    const int64_t level = nodes.Int(1);
+    for (; !expected.done() && expected.Before(last_leaf, level); expected.Next())
+      walk.Missing(expected.leaf(), expected.level());
+    if (last_leaf >= size) {
+      report(RowName(last_leaf, level) + " covers leaves the log does not have");
+    } else if (expected.done() || last_leaf != expected.leaf() || level != expected.level()) {
+      // Not a complete subtree (past the top level its last leaf closes): the schema's
+      // CHECK forbids it, unless the schema itself was changed.
+      report(RowName(last_leaf, level) + " is not a complete subtree");
+    } else if (nodes.Blob(2).size() != 32) {
+      report(RowName(last_leaf, level) + " is not a 32-byte hash");
+      walk.Unusable(last_leaf, expected.level());
+      expected.Next();
+    } else {
+      walk.Node(last_leaf, expected.level(), Hash32FromBytes(nodes.Blob(2)));
+      expected.Next();
     }
-    for (; next < expected; ++next) report(NodeName(level, next) + " missing");
-    if (!nodes.status().ok()) return nodes.status();
-    if (!children.status().ok()) return children.status();
   }
-  return Status::Ok();
+  for (; !expected.done(); expected.Next()) walk.Missing(expected.leaf(), expected.level());
+  if (!nodes.status().ok()) return nodes.status();
+  return walk.status();
 }
 
 }  // namespace chainmail

@@ -1,7 +1,8 @@
 // Checks a log's stored Merkle tree (tree_nodes) against its leaves: every level-0 node
 // equals its leaf's hash, every higher node equals the hash of its two children, and
-// exactly the complete subtrees of a tree of `size` leaves are present. Streams level by
-// level with two ordered cursors, so memory stays constant however large the log.
+// exactly the complete subtrees of a tree of `size` leaves are present. One pass over the
+// nodes in key order (last leaf, level), where each node's children come just before it,
+// beside one over the leaves: memory stays constant however large the log.
 // One Database, one thread.
 #pragma once
 

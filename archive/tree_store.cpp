@@ -1,12 +1,26 @@
 #include "archive/tree_store.h"
 
+#include <optional>
+
 #include "archive/format/merkle_compact_range.h"
 
 namespace chainmail {
 
+namespace {
+
+// The row key of a subtree (schema 007): the last leaf it covers. Level L index i covers
+// leaves [i*2^L, (i+1)*2^L). Nullopt where that leaf is past any a log can have.
+std::optional<int64_t> LastLeaf(int level, uint64_t index) {
+  if (level < 0 || level >= 63 || index >= (uint64_t{1} << (63 - level))) return std::nullopt;
+  return static_cast<int64_t>(((index + 1) << level) - 1);
+}
+
+}  // namespace
+
 Result<Hash32> TreeNodeReader::Node(int level, uint64_t index) {
-  Statement st = db_.Prepare("SELECT hash FROM tree_nodes WHERE log = ? AND level = ? AND idx = ?");
-  st.Bind(1, static_cast<int64_t>(log_)).Bind(2, static_cast<int64_t>(level)).Bind(3, static_cast<int64_t>(index));
+  const std::optional<int64_t> last = LastLeaf(level, index);
+  Statement st = db_.Prepare("SELECT hash FROM tree_nodes WHERE log = ? AND last_leaf = ? AND level = ?");
+  st.Bind(1, static_cast<int64_t>(log_)).Bind(2, last.value_or(-1)).Bind(3, static_cast<int64_t>(level));
   if (!st.Step()) {
     if (!st.status().ok()) return st.status();
     return Status::NotFound("tree node " + std::to_string(level) + "/" + std::to_string(index) + " missing");
@@ -16,9 +30,12 @@ Result<Hash32> TreeNodeReader::Node(int level, uint64_t index) {
 
 Status InsertTreeNodes(Database& db, LogName log, const std::vector<SubtreeNode>& nodes) {
   for (const SubtreeNode& n : nodes) {
-    Statement st = db.Prepare("INSERT INTO tree_nodes(log, level, idx, hash) VALUES (?, ?, ?, ?)");
-    Status s = st.Bind(1, static_cast<int64_t>(log)).Bind(2, static_cast<int64_t>(n.level))
-                   .Bind(3, static_cast<int64_t>(n.index)).BindBlob(4, AsView(n.hash)).Run();
+    const std::optional<int64_t> last = LastLeaf(n.level, n.index);
+    if (!last) return Status::InvalidArgument("tree node " + std::to_string(n.level) + "/" + std::to_string(n.index) +
+                                              " is past the end of any log");
+    Statement st = db.Prepare("INSERT INTO tree_nodes(log, last_leaf, level, hash) VALUES (?, ?, ?, ?)");
+    Status s = st.Bind(1, static_cast<int64_t>(log)).Bind(2, *last).Bind(3, static_cast<int64_t>(n.level))
+                   .BindBlob(4, AsView(n.hash)).Run();
     if (!s.ok()) return s;
   }
   return Status::Ok();
@@ -27,7 +44,9 @@ Status InsertTreeNodes(Database& db, LogName log, const std::vector<SubtreeNode>
 Result<uint64_t> BackfillTree(Database& db, LogName log) {
   Transaction tx(db, Transaction::Kind::kImmediate);
   if (!tx.status().ok()) return tx.status();
-  auto in_tree = db.QueryInt(("SELECT count(*) FROM tree_nodes WHERE level = 0 AND log = " +
+  // The leaves in the tree: its nodes are appended leaf by leaf, each leaf's level-0 node
+  // first, so the last key names the last leaf in it (verify checks that none is missing).
+  auto in_tree = db.QueryInt(("SELECT coalesce(max(last_leaf) + 1, 0) FROM tree_nodes WHERE log = " +
                               std::to_string(static_cast<int>(log))).c_str());
   if (!in_tree.ok()) return in_tree.status();
   TreeNodeReader reader(db, log);

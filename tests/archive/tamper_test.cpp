@@ -205,5 +205,35 @@ TEST_F(TamperTest, DeletedTreeNodeIsCaught) {
   EXPECT_TRUE(found) << ::testing::PrintToString(p);
 }
 
+TEST_F(TamperTest, TreeNodeThatIsNoCompleteSubtreeIsCaught) {
+  // Leaf 4 closes no subtree above level 0 (5 is odd); the schema's CHECK says so, and an
+  // attacker who can write the file can switch CHECKs off.
+  Exec("PRAGMA ignore_check_constraints = ON");
+  Exec("INSERT INTO tree_nodes(log, last_leaf, level, hash) VALUES (1, 4, 1, zeroblob(32))");
+  auto p = Problems();
+  bool found = false;
+  for (const auto& s : p) found |= s.find("tree node at level 1 ending at leaf 4 is not a complete subtree") != std::string::npos;
+  EXPECT_TRUE(found) << ::testing::PrintToString(p);
+}
+
+TEST_F(TamperTest, TreeNodeBeyondTheLogIsCaught) {
+  Exec("INSERT INTO tree_nodes(log, last_leaf, level, hash) VALUES (1, 11, 2, zeroblob(32))");
+  auto p = Problems();
+  bool found = false;
+  for (const auto& s : p) found |= s.find("tree node 2/2 covers leaves the log does not have") != std::string::npos;
+  EXPECT_TRUE(found) << ::testing::PrintToString(p);
+}
+
+TEST_F(TamperTest, EveryDeletedNodeOfALeafIsNamed) {
+  // Leaf 7 closes subtrees 0/7, 1/3, 2/1 and 3/0: each one missing is named once.
+  Exec("DELETE FROM tree_nodes WHERE log = 1 AND last_leaf = 7");
+  auto p = Problems();
+  for (const char* node : {"tree node 0/7 missing", "tree node 1/3 missing", "tree node 2/1 missing", "tree node 3/0 missing"}) {
+    int times = 0;
+    for (const auto& s : p) times += s.find(node) != std::string::npos;
+    EXPECT_EQ(times, 1) << node << ::testing::PrintToString(p);
+  }
+}
+
 }  // namespace
 }  // namespace chainmail::testing

@@ -187,26 +187,36 @@ class Daemon:
         return rc
 
     def thread_report(self):
-        """Where each thread of the running daemon is: gdb backtraces when gdb is installed,
-        else each thread's kernel wait channel and stack (what a hang needs to be found)."""
+        """Where each thread of the running daemon is: each thread's state, kernel wait
+        channel and kernel stack from /proc (a thread stuck in the kernel, or a process
+        whose main thread has already exited, is out of gdb's reach), then gdb's
+        backtraces when gdb is installed and can attach."""
         pid = self.proc.pid
+        lines = []
+        try:
+            tids = sorted(os.listdir(f"/proc/{pid}/task"))
+        except OSError as e:
+            tids = []
+            lines.append(f"  /proc/{pid}/task: {e}")
+        for tid in tids:
+            parts = []
+            for name in ("comm", "stat", "wchan", "stack"):
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/{name}") as f:
+                        text = f.read().strip()
+                except OSError:
+                    continue
+                if name == "stat":  # the state letter follows the parenthesised name
+                    text = "state " + text[text.rfind(")") + 2:].split(" ", 1)[0]
+                parts.append(text.replace("\n", " | "))
+            lines.append(f"  {tid}: " + " ; ".join(parts))
         if shutil.which("gdb"):
             try:
                 out = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "thread apply all bt 25"],
                                      capture_output=True, text=True, timeout=60)
-                return out.stdout[-20000:]
+                lines.append("gdb:\n" + (out.stdout + out.stderr)[-20000:])
             except (subprocess.SubprocessError, OSError) as e:
-                return f"gdb failed: {e}"
-        lines = []
-        for tid in sorted(os.listdir(f"/proc/{pid}/task")):
-            parts = []
-            for name in ("comm", "wchan", "stack"):
-                try:
-                    with open(f"/proc/{pid}/task/{tid}/{name}") as f:
-                        parts.append(f.read().strip().replace("\n", " | "))
-                except OSError:
-                    pass
-            lines.append(f"  {tid}: " + " ; ".join(parts))
+                lines.append(f"gdb failed: {e}")
         return "\n".join(lines)
 
     def wait(self, timeout):
