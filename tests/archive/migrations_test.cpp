@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "archive/archive.h"
+#include "archive/archive_verifier.h"
 #include "tests/archive/archive_test_util.h"
 
 namespace chainmail::testing {
@@ -64,6 +65,13 @@ TEST(Migrations, TreeNodesKeepEveryNodeWhenReKeyed) {
     if (m.version < 7) before.push_back(m);
   ASSERT_TRUE(ApplyMigrations(*db, before).ok());
   ASSERT_TRUE(db->Exec("PRAGMA foreign_keys = OFF").ok());
+  {  // the logs the nodes belong to
+    Statement logs = made_db->Prepare("SELECT id, name, origin, log_id FROM logs");
+    while (logs.Step()) {
+      Statement st = db->Prepare("INSERT INTO logs(id, name, origin, log_id) VALUES (?, ?, ?, ?)");
+      ASSERT_TRUE(st.Bind(1, logs.Int(0)).Bind(2, logs.Text(1)).Bind(3, logs.Text(2)).BindBlob(4, logs.Blob(3)).Run().ok());
+    }
+  }
   for (const auto& [log, level, idx, hash] : nodes) {
     Statement st = db->Prepare("INSERT INTO tree_nodes(log, level, idx, hash) VALUES (?, ?, ?, ?)");
     ASSERT_TRUE(st.Bind(1, log).Bind(2, level).Bind(3, idx).BindBlob(4, hash).Run().ok());
@@ -76,6 +84,90 @@ TEST(Migrations, TreeNodesKeepEveryNodeWhenReKeyed) {
   // The triggers came back with the table.
   EXPECT_FALSE(db->Exec("DELETE FROM tree_nodes").ok());
   EXPECT_FALSE(db->Exec("UPDATE tree_nodes SET hash = zeroblob(32)").ok());
+}
+
+// 008 rebuilds `messages` as a rowid table keyed by seq: an archive with the layout of
+// before keeps every row as it was, its references (addresses, labels) and its triggers,
+// and verifies.
+TEST(Migrations, MessagesKeepEveryRowWhenKeyedBySeq) {
+  TempDir dir;
+  {
+    auto a = OpenArchive(dir.path());
+    for (int i = 0; i < 9; ++i) Ingest(*a, SampleMessage(i));
+  }
+  auto rows_of = [](Database& db) {
+    std::vector<std::string> out;
+    Statement st = db.Prepare("SELECT quote(record_id), seq, received_us, mail_from, quote(raw_sha256), message_id, "
+                              "date_us, from_header, to_header, cc_header, subject FROM messages ORDER BY seq");
+    while (st.Step()) {
+      std::string row;
+      for (int c = 0; c < 11; ++c) row += std::string(st.Text(c)) + "|";
+      out.push_back(row);
+    }
+    return out;
+  };
+  std::vector<std::string> before;
+  {  // back to the layout of schema 007: WITHOUT ROWID, keyed by record_id
+    auto db = OpenDb(dir.path());
+    ASSERT_TRUE(db->Exec("PRAGMA foreign_keys = OFF").ok());
+    ASSERT_TRUE(db->Exec(
+        "BEGIN; DROP TRIGGER messages_append_only_u; DROP TRIGGER messages_append_only_d;"
+        "CREATE TABLE old_messages (record_id BLOB PRIMARY KEY CHECK (length(record_id) = 16), seq INTEGER NOT NULL "
+        "UNIQUE, received_us INTEGER NOT NULL, source INTEGER NOT NULL, mail_from TEXT NOT NULL COLLATE NOCASE, "
+        "client_address TEXT NOT NULL, tls_protocol TEXT NOT NULL, raw_sha256 BLOB NOT NULL REFERENCES blobs(sha256), "
+        "raw_length INTEGER NOT NULL, flags INTEGER NOT NULL, message_id TEXT NOT NULL, date_header TEXT NOT NULL, "
+        "date_us INTEGER, from_header TEXT NOT NULL, sender_header TEXT NOT NULL, to_header TEXT NOT NULL, "
+        "cc_header TEXT NOT NULL, subject TEXT NOT NULL) STRICT, WITHOUT ROWID;"
+        "INSERT INTO old_messages SELECT * FROM messages; DROP TABLE messages;"
+        "ALTER TABLE old_messages RENAME TO messages;"
+        "CREATE INDEX messages_by_message_id ON messages(message_id);"
+        "CREATE INDEX messages_by_received_seq ON messages(received_us, seq);"
+        "CREATE INDEX messages_by_mail_from_received ON messages(mail_from, received_us, seq);"
+        "CREATE INDEX messages_by_date ON messages(date_us); CREATE INDEX messages_by_size ON messages(raw_length);"
+        "CREATE TRIGGER messages_append_only_u BEFORE UPDATE ON messages BEGIN SELECT RAISE(ABORT, 'no'); END;"
+        "CREATE TRIGGER messages_append_only_d BEFORE DELETE ON messages BEGIN SELECT RAISE(ABORT, 'no'); END;"
+        "PRAGMA user_version = 7; COMMIT;").ok());
+    before = rows_of(*db);
+    ASSERT_EQ(before.size(), 9u);
+  }
+  {
+    auto a = OpenArchive(dir.path());  // migrates
+    Ingest(*a, SampleMessage(99));
+  }
+  auto db = OpenDb(dir.path());
+  EXPECT_EQ(*db->QueryInt("PRAGMA user_version"), LatestSchemaVersion());
+  auto after = rows_of(*db);
+  ASSERT_EQ(after.size(), 10u);
+  after.pop_back();
+  EXPECT_EQ(after, before);
+  auto without_rowid = db->QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'messages' AND sql LIKE '%WITHOUT ROWID%'");
+  EXPECT_EQ(*without_rowid, 0);
+  auto broken = db->QueryInt("SELECT count(*) FROM pragma_foreign_key_check");
+  EXPECT_EQ(*broken, 0);
+  EXPECT_FALSE(db->Exec("DELETE FROM messages WHERE seq = 0").ok());
+  EXPECT_FALSE(db->Exec("UPDATE messages SET subject = 'x' WHERE seq = 0").ok());
+  auto report = VerifyArchive(dir.path(), {});
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_TRUE(report->problems.empty()) << report->problems.front().what;
+}
+
+// A migration that would leave a reference unresolved (foreign keys are not enforced while
+// migrations run) is refused whole: nothing of it stays.
+TEST(Migrations, OneThatBreaksAReferenceIsRefusedWhole) {
+  TempDir dir;
+  auto db = OpenDb(dir.path());
+  ASSERT_TRUE(ApplyMigrations(*db).ok());
+  std::vector<Migration> with_broken = Migrations();
+  with_broken.push_back({LatestSchemaVersion() + 1, "999_broken",
+                         "CREATE TABLE added (x INTEGER);"
+                         "INSERT INTO tree_nodes(log, last_leaf, level, hash) VALUES (77, 0, 0, zeroblob(32));"});
+  Status s = ApplyMigrations(*db, with_broken);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("tree_nodes row"), std::string::npos) << s.message();
+  EXPECT_EQ(*db->QueryInt("PRAGMA user_version"), LatestSchemaVersion());
+  EXPECT_EQ(*db->QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'added'"), 0);
+  EXPECT_EQ(*db->QueryInt("SELECT count(*) FROM tree_nodes"), 0);
+  EXPECT_EQ(*db->QueryInt("PRAGMA foreign_keys"), 1);  // enforced again afterwards
 }
 
 TEST(Migrations, DatabaseIsWalWithFullSync) {
