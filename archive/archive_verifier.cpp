@@ -7,6 +7,7 @@
 
 #include "archive/archive.h"
 #include "archive/message_checker.h"
+#include "archive/migrations.h"
 #include "archive/tree_checker.h"
 #include "archive/checkpoint_checker.h"
 
@@ -134,6 +135,17 @@ Result<VerifyReport> VerifyArchive(const std::string& data_dir, const VerifyOpti
   const std::string path = DatabasePath(data_dir);
   auto main_db = Database::Open(path, Database::Mode::kReadOnly);
   if (!main_db.ok()) return main_db.status();
+  // Read-only, verify never migrates: an archive of another schema version is named as
+  // such, not met with a query on a column it lacks.
+  auto version = (*main_db)->QueryInt("PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  if (*version != LatestSchemaVersion())
+    return Status::InvalidArgument(
+        path + " has schema version " + std::to_string(*version) + " and this chainmail verifies version " +
+        std::to_string(LatestSchemaVersion()) +
+        (*version < LatestSchemaVersion() ? ": start this release's chainmaild on it once (it migrates the archive "
+                                            "at start), then verify"
+                                          : ": verify it with the chainmail release that wrote it"));
   MessageChecker message_checker;
   std::vector<LogToCheck> logs = {
       {LogName::kMessages, "messages", RecordType::kMessage, {}, 0, &message_checker},

@@ -1,5 +1,8 @@
 #include "archive/migrations.h"
 
+#include <map>
+#include <string>
+
 namespace chainmail {
 
 int LatestSchemaVersion() { return Migrations().empty() ? 0 : Migrations().back().version; }
@@ -8,18 +11,26 @@ Status ApplyMigrations(Database& db) { return ApplyMigrations(db, Migrations());
 
 namespace {
 
-// Every reference that does not resolve, as "table row R -> parent"; empty when none.
-Result<std::string> BrokenReferences(Database& db) {
+// The references that do not resolve, counted by (child table, parent table, foreign key).
+// A WITHOUT ROWID child has no rowid to name its rows by, so they are counted, not listed.
+Result<std::map<std::string, int64_t>> BrokenReferences(Database& db) {
   Statement st = db.Prepare("PRAGMA foreign_key_check");
-  std::string out;
-  int shown = 0;
-  while (st.Step()) {
-    if (++shown > 5) continue;
-    out += (out.empty() ? "" : "; ") + std::string(st.Text(0)) + " row " + std::to_string(st.Int(1)) + " -> " +
-           std::string(st.Text(2));
-  }
+  std::map<std::string, int64_t> out;
+  while (st.Step())
+    ++out[std::string(st.Text(0)) + " -> " + std::string(st.Text(2)) + " (foreign key " + std::to_string(st.Int(3)) + ")"];
   if (!st.status().ok()) return st.status();
-  if (shown > 5) out += "; and " + std::to_string(shown - 5) + " more";
+  return out;
+}
+
+// What the migrations broke: references unresolved after them beyond those before (an
+// archive damaged beforehand still migrates; verify reports its damage).
+std::string NewlyBroken(const std::map<std::string, int64_t>& before, const std::map<std::string, int64_t>& after) {
+  std::string out;
+  for (const auto& [what, count] : after) {
+    auto it = before.find(what);
+    const int64_t added = count - (it == before.end() ? 0 : it->second);
+    if (added > 0) out += (out.empty() ? "" : "; ") + std::to_string(added) + " in " + what;
+  }
   return out;
 }
 
@@ -35,16 +46,18 @@ Status ApplyInTransaction(Database& db, const std::vector<Migration>& migrations
         ", newer than this chainmail (" + std::to_string(latest) +
         "); refusing to open it. Run the chainmail release that created it.");
   if (*current == latest) return Status::Ok();
+  auto broken_before = BrokenReferences(db);
+  if (!broken_before.ok()) return broken_before.status();
   for (const Migration& m : migrations) {
     if (m.version <= *current) continue;
     if (Status s = db.Exec(m.sql); !s.ok())
       return Status::IoError(std::string("migration ") + m.name + " failed: " + s.message());
   }
-  auto broken = BrokenReferences(db);
-  if (!broken.ok()) return broken.status();
-  if (!broken->empty())
+  auto broken_after = BrokenReferences(db);
+  if (!broken_after.ok()) return broken_after.status();
+  if (std::string broken = NewlyBroken(*broken_before, *broken_after); !broken.empty())
     return Status::Corruption("database " + db.path() + ": the migrations would leave references that do not "
-                              "resolve (" + *broken + "); nothing was changed");
+                              "resolve (" + broken + "); nothing was changed");
   if (Status s = db.Exec("PRAGMA user_version=" + std::to_string(latest)); !s.ok()) return s;
   return tx.Commit();
 }

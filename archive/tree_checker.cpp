@@ -64,7 +64,7 @@ struct Seen {
 class TreeWalk {
  public:
   TreeWalk(Database& db, LogName log, uint64_t size, const std::function<void(std::string)>& report)
-      : leaves_(db.Prepare("SELECT seq, leaf_hash FROM leaves WHERE log = ? AND seq < ? ORDER BY seq")),
+      : leaves_(db.Prepare("SELECT seq, leaf_hash FROM leaves WHERE log = ? AND seq >= 0 AND seq < ? ORDER BY seq")),
         report_(report) {
     leaves_.Bind(1, static_cast<int64_t>(log)).Bind(2, static_cast<int64_t>(size));
   }
@@ -119,13 +119,30 @@ class TreeWalk {
   std::array<std::array<Seen, 2>, 63> seen_{};
 };
 
+// Rows keyed below zero: no leaf or subtree has such a key, and in key order they would
+// come before every real one (a leaf there would stop the walk comparing level 0 at all).
+Status CheckNegativeKeys(Database& db, LogName log, const std::function<void(std::string)>& report) {
+  Statement leaves = db.Prepare("SELECT seq FROM leaves WHERE log = ? AND seq < 0 ORDER BY seq");
+  leaves.Bind(1, static_cast<int64_t>(log));
+  while (leaves.Step()) report("leaf " + std::to_string(leaves.Int(0)) + " has a negative sequence number");
+  if (!leaves.status().ok()) return leaves.status();
+  Statement nodes = db.Prepare("SELECT last_leaf, level FROM tree_nodes WHERE log = ? AND last_leaf < 0 ORDER BY last_leaf");
+  nodes.Bind(1, static_cast<int64_t>(log));
+  while (nodes.Step())
+    report("tree node at level " + std::to_string(nodes.Int(1)) + " ending at leaf " + std::to_string(nodes.Int(0)) +
+           " is not a complete subtree");
+  return nodes.status();
+}
+
 }  // namespace
 
 Status CheckTree(Database& db, LogName log, uint64_t size, const std::function<void(std::string)>& report) {
   Transaction tx(db, Transaction::Kind::kDeferred);
+  if (Status s = CheckNegativeKeys(db, log, report); !s.ok()) return s;
   TreeWalk walk(db, log, size, report);
   ExpectedNodes expected(size);
-  Statement nodes = db.Prepare("SELECT last_leaf, level, hash FROM tree_nodes WHERE log = ? ORDER BY last_leaf, level");
+  Statement nodes = db.Prepare(
+      "SELECT last_leaf, level, hash FROM tree_nodes WHERE log = ? AND last_leaf >= 0 ORDER BY last_leaf, level");
   nodes.Bind(1, static_cast<int64_t>(log));
   while (nodes.Step()) {
     const uint64_t last_leaf = static_cast<uint64_t>(nodes.Int(0));

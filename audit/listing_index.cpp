@@ -121,9 +121,11 @@ Result<std::unique_ptr<Database>> OpenListingIndex(const std::string& data_dir, 
   return OpenAsIs(data_dir, archive, audit_log_id);
 }
 
-Result<uint64_t> IndexListings(Database& archive, Database& index, size_t batch) {
+Result<uint64_t> IndexListings(Database& archive, Database& index, size_t batch,
+                               const std::function<bool()>& cancelled) {
   uint64_t indexed = 0;
   for (;;) {
+    if (cancelled && cancelled()) return indexed;
     auto progress = ReadProgress(index);
     if (!progress.ok()) return progress.status();
     if (!*progress) return Status::InvalidArgument("the listing index is not open for this archive");
@@ -200,6 +202,7 @@ void ListingIndexer::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
+    stop_requested_ = true;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -212,7 +215,7 @@ ListingIndexerStatus ListingIndexer::status() const {
 
 void ListingIndexer::Run() {
   for (;;) {
-    auto indexed = IndexListings(*archive_, *index_);
+    auto indexed = IndexListings(*archive_, *index_, 1000, [this] { return stop_requested_.load(); });
     auto progress = ReadProgress(*index_);
     {
       std::unique_lock<std::mutex> lock(mu_);

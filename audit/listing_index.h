@@ -17,9 +17,11 @@
 // Free functions: one thread per Database. ListingIndexer: thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,8 +51,10 @@ Result<std::unique_ptr<Database>> OpenListingIndex(const std::string& data_dir, 
                                                    const Hash32& audit_log_id);
 
 // Indexes the listings of `archive` from the index's `next` on, at most `batch` events per
-// transaction, until none is left. Returns how many listings it indexed.
-Result<uint64_t> IndexListings(Database& archive, Database& index, size_t batch = 1000);
+// transaction, until none is left or `cancelled` (asked between transactions) says stop.
+// Returns how many listings it indexed.
+Result<uint64_t> IndexListings(Database& archive, Database& index, size_t batch = 1000,
+                               const std::function<bool()>& cancelled = nullptr);
 
 struct ListingIndexerStatus {
   uint64_t next = 0;     // the index's `next`
@@ -65,7 +69,7 @@ class ListingIndexer {
   static Result<std::unique_ptr<ListingIndexer>> Start(const std::string& data_dir,
                                                        std::chrono::milliseconds interval = std::chrono::milliseconds(250));
   ~ListingIndexer();  // Stop()
-  void Stop();         // finishes the pass under way; idempotent
+  void Stop();         // finishes the transaction under way (the rest waits for the next start); idempotent
   ListingIndexerStatus status() const;
 
  private:
@@ -78,6 +82,7 @@ class ListingIndexer {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;         // guarded by mu_
+  std::atomic<bool> stop_requested_{false};  // stopping_, read without the lock mid-pass
   ListingIndexerStatus status_;   // guarded by mu_
   std::thread thread_;
 };

@@ -16,7 +16,7 @@ DROP TRIGGER messages_append_only_u;
 DROP TRIGGER messages_append_only_d;
 CREATE TABLE messages_by_seq (
   record_id      BLOB NOT NULL UNIQUE CHECK (length(record_id) = 16),
-  seq            INTEGER PRIMARY KEY,
+  seq            INTEGER PRIMARY KEY NOT NULL,
   received_us    INTEGER NOT NULL,
   source         INTEGER NOT NULL,
   mail_from      TEXT NOT NULL COLLATE NOCASE,

@@ -27,6 +27,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -126,6 +127,7 @@ class FulltextIndexer : public ExtractedMessageSink {
   std::condition_variable work_;     // an offer arrived, or stopping
   std::condition_variable indexed_;  // indexed_through_seq moved
   bool stopping_ = false;                                     // guarded by mu_
+  std::atomic<bool> stop_requested_{false};  // stopping_, read without the lock mid-batch
   std::map<uint64_t, FulltextDocument> queue_;                // guarded by mu_
   size_t queue_bytes_ = 0;                                    // guarded by mu_
   // When the indexer learnt that seqs up to .first were committed (ascending; entries

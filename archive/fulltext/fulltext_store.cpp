@@ -46,10 +46,12 @@ Status FulltextStore::SetState(const char* key, int64_t value) {
   return st.Bind(1, value).Bind(2, std::string_view(key)).Run();
 }
 
-Status FulltextStore::Write(const std::vector<FulltextDocument>& docs, int64_t through) {
+Status FulltextStore::Write(const std::vector<FulltextDocument>& docs, int64_t through,
+                            const std::function<bool()>& cancelled) {
   Transaction tx(*db_, Transaction::Kind::kImmediate);
   if (!tx.status().ok()) return tx.status();
   for (const FulltextDocument& d : docs) {
+    if (cancelled && cancelled()) return Status::Unavailable("full-text batch abandoned: the indexer is stopping");
     const auto seq = static_cast<int64_t>(d.seq);
     Statement content = db_->Prepare(
         "INSERT INTO fulltext_docs(seq, record_id, subject, body, attachments, addresses) VALUES (?,?,?,?,?,?)");

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,8 +32,11 @@ class FulltextStore {
   Result<FulltextState> ReadState();
   // Adds `docs` (ascending seqs above indexed_through_seq) and sets indexed_through_seq to
   // `through` (at least the last doc's seq: seqs in between without a message, e.g.
-  // purged ones, are passed over), in one transaction.
-  Status Write(const std::vector<FulltextDocument>& docs, int64_t through);
+  // purged ones, are passed over), in one transaction. `cancelled`, asked before each
+  // document, abandons the batch (Unavailable, nothing written): a shutdown does not wait
+  // for a large batch to be tokenized.
+  Status Write(const std::vector<FulltextDocument>& docs, int64_t through,
+               const std::function<bool()>& cancelled = nullptr);
   // Removes message `seq` (a purge): its FTS entries (FTS5 'delete' with the stored
   // values), its content row and its recipients of record. NotFound when not indexed.
   Status Remove(uint64_t seq);

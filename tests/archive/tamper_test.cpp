@@ -224,6 +224,38 @@ TEST_F(TamperTest, TreeNodeBeyondTheLogIsCaught) {
   EXPECT_TRUE(found) << ::testing::PrintToString(p);
 }
 
+TEST_F(TamperTest, LeafWithANegativeSeqIsNamedAndTheLeafLevelStillChecked) {
+  // Keyed below zero it would come first in seq order: the tree check must neither stop
+  // comparing level-0 nodes with their leaves nor pass over the row.
+  Exec("INSERT INTO leaves(log, seq, leaf, leaf_hash, record_id) SELECT log, -1, leaf, leaf_hash, "
+       "x'00112233445566778899aabbccddeeff' FROM leaves WHERE log = 1 AND seq = 0");
+  FlipByte("tree_nodes", "hash", "log = 1 AND level = 0 AND idx = 3", 0);
+  auto p = Problems();
+  bool negative = false, flipped = false;
+  for (const auto& s : p) {
+    negative |= s.find("leaf -1 has a negative sequence number") != std::string::npos;
+    flipped |= s.find("tree node 0/3 differs from the leaf hash") != std::string::npos;
+  }
+  EXPECT_TRUE(negative) << ::testing::PrintToString(p);
+  EXPECT_TRUE(flipped) << ::testing::PrintToString(p);
+}
+
+TEST_F(TamperTest, TreeNodeWithANegativeKeyIsNamedAndTheRestStillChecked) {
+  Exec("PRAGMA ignore_check_constraints = ON");
+  Exec("INSERT INTO tree_nodes(log, last_leaf, level, hash) VALUES (1, -2, 0, zeroblob(32))");
+  FlipByte("tree_nodes", "hash", "log = 1 AND level = 1 AND idx = 2", 7);
+  auto p = Problems();
+  bool negative = false, flipped = false, noise = false;
+  for (const auto& s : p) {
+    negative |= s.find("tree node at level 0 ending at leaf -2 is not a complete subtree") != std::string::npos;
+    flipped |= s.find("tree node 1/2 does not match its children") != std::string::npos;
+    noise |= s.find("missing") != std::string::npos;
+  }
+  EXPECT_TRUE(negative) << ::testing::PrintToString(p);
+  EXPECT_TRUE(flipped) << ::testing::PrintToString(p);
+  EXPECT_FALSE(noise) << ::testing::PrintToString(p);
+}
+
 TEST_F(TamperTest, EveryDeletedNodeOfALeafIsNamed) {
   // Leaf 7 closes subtrees 0/7, 1/3, 2/1 and 3/0: each one missing is named once.
   Exec("DELETE FROM tree_nodes WHERE log = 1 AND last_leaf = 7");

@@ -229,5 +229,19 @@ TEST(ListingText, OnlyTheWrittenFormParses) {
     EXPECT_FALSE(ParseListingText(bad).has_value()) << bad;
 }
 
+TEST_F(ListingIndexTest, AStoppedPassEndsBetweenTransactionsAndTheNextGoesOn) {
+  for (int i = 0; i < 5; ++i) Record(auditevent::kMessageSearch, {static_cast<size_t>(i)});
+  auto index = OpenListingIndex(dir_.path(), *db_, AuditLogId());
+  ASSERT_TRUE(index.ok()) << index.status().message();
+  int asked = 0;
+  auto first = IndexListings(*db_, **index, 2, [&] { return ++asked > 1; });  // one transaction, then stop
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(*first, 2u);
+  auto rest = IndexListings(*db_, **index, 2);
+  ASSERT_TRUE(rest.ok()) << rest.status().message();
+  EXPECT_EQ(*rest, 3u);
+  EXPECT_TRUE(Verifies());
+}
+
 }  // namespace
 }  // namespace chainmail::testing

@@ -77,6 +77,24 @@ TEST(FulltextStore, AFailedWriteLeavesNeitherRowsNorPosition) {
   EXPECT_TRUE((*store)->Check().ok());
 }
 
+TEST(FulltextStore, AWriteCancelledMidwayLeavesNeitherRowsNorPosition) {
+  TempDir dir;
+  auto store = FulltextStore::Open(dir.path());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Write({Doc(0, "a", "first")}, 0).ok());
+  int asked = 0;
+  Status s = (*store)->Write({Doc(1, "b", "second"), Doc(2, "c", "third"), Doc(3, "d", "fourth")}, 3,
+                             [&] { return ++asked > 2; });  // stop before the third document
+  EXPECT_EQ(s.code(), Status::Code::kUnavailable) << s.message();
+  EXPECT_EQ(asked, 3);
+  EXPECT_EQ((*store)->ReadState()->indexed_through_seq, 0);
+  EXPECT_TRUE(Find(**store, "\"second\"").empty());
+  EXPECT_EQ((*store)->ReadState()->documents, 1u);
+  EXPECT_TRUE((*store)->Check().ok());
+  ASSERT_TRUE((*store)->Write({Doc(1, "b", "second")}, 1).ok());  // the next start writes it again
+  EXPECT_EQ(Find(**store, "\"second\""), (std::vector<int64_t>{1}));
+}
+
 TEST(FulltextStore, RemoveTakesAPurgedMessageOutOfIndexAndContent) {
   TempDir dir;
   auto store = FulltextStore::Open(dir.path());
