@@ -34,6 +34,15 @@ std::string NewlyBroken(const std::map<std::string, int64_t>& before, const std:
   return out;
 }
 
+Status RunSql(Database& db, const std::vector<Migration>& migrations, int64_t current) {
+  for (const Migration& m : migrations) {
+    if (m.version <= current) continue;
+    if (Status s = db.Exec(m.sql); !s.ok())
+      return Status::IoError(std::string("migration ") + m.name + " failed: " + s.message());
+  }
+  return Status::Ok();
+}
+
 Status ApplyInTransaction(Database& db, const std::vector<Migration>& migrations) {
   Transaction tx(db, Transaction::Kind::kImmediate);
   if (!tx.status().ok()) return tx.status();
@@ -46,19 +55,23 @@ Status ApplyInTransaction(Database& db, const std::vector<Migration>& migrations
         ", newer than this chainmail (" + std::to_string(latest) +
         "); refusing to open it. Run the chainmail release that created it.");
   if (*current == latest) return Status::Ok();
-  auto broken_before = BrokenReferences(db);
-  if (!broken_before.ok()) return broken_before.status();
-  for (const Migration& m : migrations) {
-    if (m.version <= *current) continue;
-    if (Status s = db.Exec(m.sql); !s.ok())
-      return Status::IoError(std::string("migration ") + m.name + " failed: " + s.message());
+  if (Status s = db.Exec("SAVEPOINT migrations"); !s.ok()) return s;
+  if (Status s = RunSql(db, migrations, *current); !s.ok()) return s;
+  // One scan of every reference (about 20 s at 1,000,000 messages) where all resolve. Where
+  // some do not, the migrations are undone to count what was broken before them, and
+  // applied again unless they broke more themselves.
+  auto after = BrokenReferences(db);
+  if (!after.ok()) return after.status();
+  if (!after->empty()) {
+    if (Status s = db.Exec("ROLLBACK TO migrations"); !s.ok()) return s;
+    auto before = BrokenReferences(db);
+    if (!before.ok()) return before.status();
+    if (std::string broken = NewlyBroken(*before, *after); !broken.empty())
+      return Status::Corruption("database " + db.path() + ": the migrations would leave references that do not "
+                                "resolve (" + broken + "); nothing was changed");
+    if (Status s = RunSql(db, migrations, *current); !s.ok()) return s;
   }
-  auto broken_after = BrokenReferences(db);
-  if (!broken_after.ok()) return broken_after.status();
-  if (std::string broken = NewlyBroken(*broken_before, *broken_after); !broken.empty())
-    return Status::Corruption("database " + db.path() + ": the migrations would leave references that do not "
-                              "resolve (" + broken + "); nothing was changed");
-  if (Status s = db.Exec("PRAGMA user_version=" + std::to_string(latest)); !s.ok()) return s;
+  if (Status s = db.Exec("RELEASE migrations; PRAGMA user_version=" + std::to_string(latest)); !s.ok()) return s;
   return tx.Commit();
 }
 

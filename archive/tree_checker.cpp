@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "archive/format/merkle.h"
+#include "archive/tree_store.h"
 
 namespace chainmail {
 namespace {
@@ -14,12 +15,11 @@ std::string NodeName(int level, uint64_t index) {
   return "tree node " + std::to_string(level) + "/" + std::to_string(index);
 }
 
-uint64_t IndexOf(uint64_t last_leaf, int level) { return ((last_leaf + 1) >> level) - 1; }
-
-// A stored row by its key, where it need not be a complete subtree.
-std::string RowName(uint64_t last_leaf, int64_t level) {
-  if (level >= 0 && level < 63 && ((last_leaf + 1) >> level) << level == last_leaf + 1)
-    return NodeName(static_cast<int>(level), IndexOf(last_leaf, static_cast<int>(level)));
+// A stored row by its key, where it need not be a complete subtree (nor its key >= 0).
+std::string RowName(int64_t last_leaf, int64_t level) {
+  const auto leaf = static_cast<uint64_t>(last_leaf);
+  if (last_leaf >= 0 && level >= 0 && level < 63 && ((leaf + 1) >> level) << level == leaf + 1)
+    return NodeName(static_cast<int>(level), SubtreeIndex(leaf, static_cast<int>(level)));
   return "tree node at level " + std::to_string(level) + " ending at leaf " + std::to_string(last_leaf);
 }
 
@@ -51,15 +51,6 @@ class ExpectedNodes {
   int level_ = 0;
 };
 
-// The two children of the next node up, as they were read: a node's children come just
-// before it in key order (the right child ends at the same leaf), so the latest node of
-// each level and index parity is all a parent needs. An absent hash marks a child that is
-// missing; its parent is then not checked (the child's report says why).
-struct Seen {
-  uint64_t index = 0;
-  bool present = false;
-  std::optional<Hash32> hash;
-};
 
 class TreeWalk {
  public:
@@ -69,39 +60,35 @@ class TreeWalk {
     leaves_.Bind(1, static_cast<int64_t>(log)).Bind(2, static_cast<int64_t>(size));
   }
 
-  // A stored node that the tree expects here.
+  // A stored node that the tree expects here. Every expected node passes through Node,
+  // Missing or Unusable in key order, so a parent's children (level - 1, indexes 2i and
+  // 2i + 1) are the latest of their level and parity when it comes.
   void Node(uint64_t last_leaf, int level, const Hash32& hash) {
-    const uint64_t index = IndexOf(last_leaf, level);
+    const uint64_t index = SubtreeIndex(last_leaf, level);
     if (level == 0) {
       if (auto leaf_hash = LeafHash(last_leaf); leaf_hash && *leaf_hash != hash)
         report_(NodeName(0, index) + " differs from the leaf hash");
     } else {
-      const Seen& left = seen_[level - 1][0];
-      const Seen& right = seen_[level - 1][1];
-      const bool children = left.present && right.present && left.index == 2 * index && right.index == 2 * index + 1;
-      if (children && left.hash && right.hash && HashChildren(*left.hash, *right.hash) != hash)
+      const std::optional<Hash32>& left = latest_[level - 1][0];
+      const std::optional<Hash32>& right = latest_[level - 1][1];
+      if (left && right && HashChildren(*left, *right) != hash)
         report_(NodeName(level, index) + " does not match its children");
-      else if (!children)
-        report_(NodeName(level, index) + ": a child is missing or out of place");
     }
-    Remember(level, index, hash);
+    latest_[level][index & 1] = hash;
   }
 
   void Missing(uint64_t last_leaf, int level) {
-    report_(NodeName(level, IndexOf(last_leaf, level)) + " missing");
+    report_(NodeName(level, SubtreeIndex(last_leaf, level)) + " missing");
     Unusable(last_leaf, level);
   }
 
-  // A node whose hash cannot be used: its parent is not checked against it.
-  void Unusable(uint64_t last_leaf, int level) { Remember(level, IndexOf(last_leaf, level), std::nullopt); }
+  // A node whose hash cannot be used: its parent is not checked against it (the node's
+  // own report says why).
+  void Unusable(uint64_t last_leaf, int level) { latest_[level][SubtreeIndex(last_leaf, level) & 1].reset(); }
 
   Status status() const { return leaves_.status(); }
 
  private:
-  void Remember(int level, uint64_t index, std::optional<Hash32> hash) {
-    seen_[level][index & 1] = Seen{index, true, hash};
-  }
-
   // The leaf's hash, where its row exists (a missing leaf is the chain check's report).
   std::optional<Hash32> LeafHash(uint64_t seq) {
     while (!leaf_seq_ || *leaf_seq_ < seq) {
@@ -116,7 +103,7 @@ class TreeWalk {
   const std::function<void(std::string)>& report_;
   std::optional<uint64_t> leaf_seq_;
   std::optional<Hash32> leaf_hash_;
-  std::array<std::array<Seen, 2>, 63> seen_{};
+  std::array<std::array<std::optional<Hash32>, 2>, 63> latest_{};  // [level][index parity]
 };
 
 // Rows keyed below zero: no leaf or subtree has such a key, and in key order they would
@@ -128,9 +115,7 @@ Status CheckNegativeKeys(Database& db, LogName log, const std::function<void(std
   if (!leaves.status().ok()) return leaves.status();
   Statement nodes = db.Prepare("SELECT last_leaf, level FROM tree_nodes WHERE log = ? AND last_leaf < 0 ORDER BY last_leaf");
   nodes.Bind(1, static_cast<int64_t>(log));
-  while (nodes.Step())
-    report("tree node at level " + std::to_string(nodes.Int(1)) + " ending at leaf " + std::to_string(nodes.Int(0)) +
-           " is not a complete subtree");
+  while (nodes.Step()) report(RowName(nodes.Int(0), nodes.Int(1)) + " is not a complete subtree");
   return nodes.status();
 }
 
@@ -145,18 +130,19 @@ Status CheckTree(Database& db, LogName log, uint64_t size, const std::function<v
       "SELECT last_leaf, level, hash FROM tree_nodes WHERE log = ? AND last_leaf >= 0 ORDER BY last_leaf, level");
   nodes.Bind(1, static_cast<int64_t>(log));
   while (nodes.Step()) {
-    const uint64_t last_leaf = static_cast<uint64_t>(nodes.Int(0));
+    const int64_t key = nodes.Int(0);
+    const auto last_leaf = static_cast<uint64_t>(key);
     const int64_t level = nodes.Int(1);
     for (; !expected.done() && expected.Before(last_leaf, level); expected.Next())
       walk.Missing(expected.leaf(), expected.level());
     if (last_leaf >= size) {
-      report(RowName(last_leaf, level) + " covers leaves the log does not have");
+      report(RowName(key, level) + " covers leaves the log does not have");
     } else if (expected.done() || last_leaf != expected.leaf() || level != expected.level()) {
       // Not a complete subtree (past the top level its last leaf closes): the schema's
       // CHECK forbids it, unless the schema itself was changed.
-      report(RowName(last_leaf, level) + " is not a complete subtree");
+      report(RowName(key, level) + " is not a complete subtree");
     } else if (nodes.Blob(2).size() != 32) {
-      report(RowName(last_leaf, level) + " is not a 32-byte hash");
+      report(RowName(key, level) + " is not a 32-byte hash");
       walk.Unusable(last_leaf, expected.level());
       expected.Next();
     } else {

@@ -1,24 +1,16 @@
 #include "archive/tree_store.h"
 
-#include <optional>
-
 #include "archive/format/merkle_compact_range.h"
 
 namespace chainmail {
 
-namespace {
-
-// The row key of a subtree (schema 007): the last leaf it covers. Level L index i covers
-// leaves [i*2^L, (i+1)*2^L). Nullopt where that leaf is past any a log can have.
-std::optional<int64_t> LastLeaf(int level, uint64_t index) {
+std::optional<int64_t> SubtreeLastLeaf(int level, uint64_t index) {
   if (level < 0 || level >= 63 || index >= (uint64_t{1} << (63 - level))) return std::nullopt;
   return static_cast<int64_t>(((index + 1) << level) - 1);
 }
 
-}  // namespace
-
 Result<Hash32> TreeNodeReader::Node(int level, uint64_t index) {
-  const std::optional<int64_t> last = LastLeaf(level, index);
+  const std::optional<int64_t> last = SubtreeLastLeaf(level, index);
   Statement st = db_.Prepare("SELECT hash FROM tree_nodes WHERE log = ? AND last_leaf = ? AND level = ?");
   st.Bind(1, static_cast<int64_t>(log_)).Bind(2, last.value_or(-1)).Bind(3, static_cast<int64_t>(level));
   if (!st.Step()) {
@@ -30,7 +22,7 @@ Result<Hash32> TreeNodeReader::Node(int level, uint64_t index) {
 
 Status InsertTreeNodes(Database& db, LogName log, const std::vector<SubtreeNode>& nodes) {
   for (const SubtreeNode& n : nodes) {
-    const std::optional<int64_t> last = LastLeaf(n.level, n.index);
+    const std::optional<int64_t> last = SubtreeLastLeaf(n.level, n.index);
     if (!last) return Status::InvalidArgument("tree node " + std::to_string(n.level) + "/" + std::to_string(n.index) +
                                               " is past the end of any log");
     Statement st = db.Prepare("INSERT INTO tree_nodes(log, last_leaf, level, hash) VALUES (?, ?, ?, ?)");

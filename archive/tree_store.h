@@ -4,6 +4,8 @@
 // exports. One Database, one thread at a time.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "archive/database.h"
@@ -21,6 +23,12 @@ class TreeNodeReader : public NodeReader {
   Database& db_;
   LogName log_;
 };
+
+// A subtree's row key (schema 007): the last leaf it covers. Level L index i covers leaves
+// [i*2^L, (i+1)*2^L). Nullopt past any leaf a log can have.
+std::optional<int64_t> SubtreeLastLeaf(int level, uint64_t index);
+// The inverse: the index of the subtree at `level` (0..62) that ends at `last_leaf`.
+inline uint64_t SubtreeIndex(uint64_t last_leaf, int level) { return ((last_leaf + 1) >> level) - 1; }
 
 Status InsertTreeNodes(Database& db, LogName log, const std::vector<SubtreeNode>& nodes);
 // Leaves whose level-0 node is missing (an archive from before migration 002): appends

@@ -202,7 +202,6 @@ void ListingIndexer::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    stop_requested_ = true;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -215,14 +214,14 @@ ListingIndexerStatus ListingIndexer::status() const {
 
 void ListingIndexer::Run() {
   for (;;) {
-    auto indexed = IndexListings(*archive_, *index_, 1000, [this] { return stop_requested_.load(); });
+    auto indexed = IndexListings(*archive_, *index_, 1000, [this] { return stopping_.load(); });
     auto progress = ReadProgress(*index_);
     {
       std::unique_lock<std::mutex> lock(mu_);
       status_.last_error = indexed.ok() ? Status::Ok() : indexed.status();
       if (indexed.ok()) status_.indexed += *indexed;
       if (progress.ok() && *progress) status_.next = (*progress)->next;
-      if (wake_.wait_for(lock, interval_, [&] { return stopping_; })) return;
+      if (wake_.wait_for(lock, interval_, [&] { return stopping_.load(); })) return;
     }
   }
 }

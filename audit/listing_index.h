@@ -81,8 +81,7 @@ class ListingIndexer {
   const std::chrono::milliseconds interval_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  bool stopping_ = false;         // guarded by mu_
-  std::atomic<bool> stop_requested_{false};  // stopping_, read without the lock mid-pass
+  std::atomic<bool> stopping_{false};  // set under mu_; read without it between transactions
   ListingIndexerStatus status_;   // guarded by mu_
   std::thread thread_;
 };

@@ -84,7 +84,6 @@ void FulltextIndexer::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    stop_requested_ = true;  // a batch under way is abandoned, and indexed again at the next start
   }
   work_.notify_all();
   indexed_.notify_all();
@@ -196,7 +195,7 @@ void FulltextIndexer::Run() {
     std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) return;  // the batch was abandoned for the stop: no error
     status_.last_error = s.message();
-    work_.wait_for(lock, options_.retry_delay, [&] { return stopping_; });
+    work_.wait_for(lock, options_.retry_delay, [&] { return stopping_.load(); });
   }
 }
 
@@ -238,7 +237,7 @@ Status FulltextIndexer::Step() {
   }
   status_.deferring = ShouldDefer(started);
   if (status_.deferring) {
-    work_.wait_for(lock, kDeferralPoll, [&] { return stopping_; });
+    work_.wait_for(lock, kDeferralPoll, [&] { return stopping_.load(); });
     return Status::Ok();
   }
   Batch batch;
@@ -252,7 +251,7 @@ Status FulltextIndexer::Step() {
   std::vector<FulltextDocument> docs;
   for (auto& d : batch.docs)
     if (d) docs.push_back(std::move(*d));
-  if (Status s = store_->Write(docs, batch.last, [this] { return stop_requested_.load(); }); !s.ok()) return s;
+  if (Status s = store_->Write(docs, batch.last, [this] { return stopping_.load(); }); !s.ok()) return s;
   Finish(batch, started);
   return Status::Ok();
 }
@@ -298,7 +297,7 @@ Status FulltextIndexer::LoadMissing(Batch& batch) {
   if (!tx.status().ok()) return tx.status();
   for (size_t i = 0; i < batch.docs.size(); ++i) {
     if (batch.docs[i]) continue;
-    if (stop_requested_) return Status::Unavailable("full-text batch abandoned: the indexer is stopping");
+    if (stopping_) return Status::Unavailable("full-text batch abandoned: the indexer is stopping");
     const auto seq = static_cast<uint64_t>(batch.first) + i;
     auto message = LoadExtractedMessage(*archive_, seq, limits_, &blobs_);
     if (message.ok()) {

@@ -126,8 +126,9 @@ class FulltextIndexer : public ExtractedMessageSink {
   mutable std::mutex mu_;
   std::condition_variable work_;     // an offer arrived, or stopping
   std::condition_variable indexed_;  // indexed_through_seq moved
-  bool stopping_ = false;                                     // guarded by mu_
-  std::atomic<bool> stop_requested_{false};  // stopping_, read without the lock mid-batch
+  // Set under mu_ (the waits' predicates read it there); read without it mid-batch, where
+  // a batch under way is abandoned and indexed again at the next start.
+  std::atomic<bool> stopping_{false};
   std::map<uint64_t, FulltextDocument> queue_;                // guarded by mu_
   size_t queue_bytes_ = 0;                                    // guarded by mu_
   // When the indexer learnt that seqs up to .first were committed (ascending; entries
