@@ -114,6 +114,35 @@ class BlockVerifier {
   std::string record_;
 };
 
+// The size of `log` to verify. A log grows one leaf at a time from seq 0, so its size is
+// its last seq + 1 and verify walks every seq below it, naming each one missing. A row keyed
+// far beyond the leaves there are (inserted with the triggers dropped; seq up to 2^63 - 1)
+// would make that walk endless, so the size comes from the leaves below twice the number
+// stored — more gaps than leaves is no deletion but a forgery — and each leaf above is
+// named in `beyond`. Read inside the caller's transaction.
+Result<uint64_t> VerifiedSize(Database& db, const LogToCheck& log, std::vector<VerifyProblem>& beyond) {
+  Statement count = db.Prepare("SELECT count(*) FROM leaves WHERE log = ? AND seq >= 0");
+  count.Bind(1, static_cast<int64_t>(log.log));
+  if (!count.Step()) return count.status().ok() ? Status::IoError("no leaf count") : count.status();
+  const uint64_t stored = static_cast<uint64_t>(count.Int(0));
+  const int64_t bound = static_cast<int64_t>(2 * stored + 1);
+  Statement last = db.Prepare("SELECT max(seq) FROM leaves WHERE log = ? AND seq >= 0 AND seq < ?");
+  last.Bind(1, static_cast<int64_t>(log.log)).Bind(2, bound);
+  if (!last.Step()) return last.status().ok() ? Status::IoError("no last leaf") : last.status();
+  const uint64_t size = last.IsNull(0) ? 0 : static_cast<uint64_t>(last.Int(0)) + 1;
+  Statement above = db.Prepare("SELECT seq, record_id FROM leaves WHERE log = ? AND seq >= ? ORDER BY seq");
+  above.Bind(1, static_cast<int64_t>(log.log)).Bind(2, bound);
+  while (above.Step()) {
+    const auto seq = static_cast<uint64_t>(above.Int(0));
+    const std::string id = above.Blob(1).size() == 16 ? RecordId::FromBytes(above.Blob(1)).ToString() : "";
+    beyond.push_back({log.name, seq, id,
+                      "leaf " + std::to_string(seq) + " lies beyond the log: " + std::to_string(stored) +
+                          " leaves are stored, numbered from 0 without gaps"});
+  }
+  if (!above.status().ok()) return above.status();
+  return size;
+}
+
 // Each log's stored tree and kept checkpoints; their problems go to `problems`.
 Status CheckTreesAndCheckpoints(Database& db, const std::vector<LogToCheck>& logs,
                                 const std::vector<VerifierKey>& pinned, VerifyReport& report,
@@ -146,6 +175,7 @@ Result<VerifyReport> VerifyArchive(const std::string& data_dir, const VerifyOpti
         (*version < LatestSchemaVersion() ? ": start this release's chainmaild on it once (it migrates the archive "
                                             "at start), then verify"
                                           : ": verify it with the chainmail release that wrote it"));
+  std::vector<VerifyProblem> beyond;  // leaves keyed beyond their log (VerifiedSize)
   MessageChecker message_checker;
   std::vector<LogToCheck> logs = {
       {LogName::kMessages, "messages", RecordType::kMessage, {}, 0, &message_checker},
@@ -160,9 +190,9 @@ Result<VerifyReport> VerifyArchive(const std::string& data_dir, const VerifyOpti
       if (LogIdForOrigin(identity->origin) != identity->log_id)
         return Status::Corruption(std::string("logs table: log_id of ") + l.name + " is not SHA-256 of its origin");
       l.identity = *identity;
-      auto head = ReadLogHead(**main_db, l.log);
-      if (!head.ok()) return head.status();
-      l.size = head->size;
+      auto size = VerifiedSize(**main_db, l, beyond);
+      if (!size.ok()) return size.status();
+      l.size = *size;
     }
   }
 
@@ -212,6 +242,7 @@ Result<VerifyReport> VerifyArchive(const std::string& data_dir, const VerifyOpti
   report.audit_leaves = logs[1].size;
   report.raw_bytes = raw_bytes;
   for (auto& v : per_block) report.problems.insert(report.problems.end(), v.begin(), v.end());
+  report.problems.insert(report.problems.end(), beyond.begin(), beyond.end());
   report.problems.insert(report.problems.end(), tree_problems.begin(), tree_problems.end());
   Transaction tx(**main_db, Transaction::Kind::kDeferred);
   auto add = [&](VerifyProblem p) { report.problems.push_back(std::move(p)); };

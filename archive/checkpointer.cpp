@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "archive/thread_name.h"
+
 namespace chainmail {
 namespace {
 
@@ -14,7 +16,10 @@ int64_t NowUs() {
 
 Checkpointer::Checkpointer(std::unique_ptr<Database> db, CheckpointerOptions options, NoteSigner signer)
     : db_(std::move(db)), options_(std::move(options)), signer_(std::move(signer)) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("cm-checkpoint");
+    Run();
+  });
 }
 
 Checkpointer::~Checkpointer() { Stop(); }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 
+#include "archive/thread_name.h"
 #include "archive/tree_store.h"
 
 namespace chainmail {
@@ -43,7 +44,10 @@ GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, std::shared_p
     std::lock_guard<std::mutex> lock(mu_);  // so the writer cannot miss this between test and wait
     wake_.notify_all();
   }, std::move(sync));
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("cm-writer");
+    Run();
+  });
 }
 
 GroupCommitWriter::~GroupCommitWriter() { Stop(); }

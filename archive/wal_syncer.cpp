@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "archive/thread_name.h"
+
 namespace chainmail {
 namespace {
 
@@ -36,7 +38,10 @@ Status SyncDirectoryOf(const std::string& path) {
 
 WalSyncer::WalSyncer(std::string wal_path, std::function<void()> on_idle, SyncFile sync)
     : wal_path_(std::move(wal_path)), on_idle_(std::move(on_idle)), sync_(std::move(sync)) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("cm-walsync");
+    Run();
+  });
 }
 
 WalSyncer::~WalSyncer() {

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "archive/log_head.h"
+#include "archive/thread_name.h"
 #include "audit/audit_event.h"
 
 namespace chainmail {
@@ -193,7 +194,10 @@ Result<std::unique_ptr<ListingIndexer>> ListingIndexer::Start(const std::string&
 ListingIndexer::ListingIndexer(std::unique_ptr<Database> archive, std::unique_ptr<Database> index,
                                std::chrono::milliseconds interval)
     : archive_(std::move(archive)), index_(std::move(index)), interval_(interval) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("cm-listing");
+    Run();
+  });
 }
 
 ListingIndexer::~ListingIndexer() { Stop(); }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "archive/log_head.h"
+#include "archive/thread_name.h"
 
 namespace chainmail {
 namespace {
@@ -179,6 +180,7 @@ bool FulltextIndexer::WaitIndexed(int64_t seq, std::chrono::milliseconds timeout
 }
 
 void FulltextIndexer::Run() {
+  NameThisThread("cm-fulltext");
   // On Linux a nice value belongs to the thread; an error (not Linux, a sandbox) only
   // leaves the thread at the sessions' priority.
   const auto self = static_cast<id_t>(gettid());

@@ -238,6 +238,25 @@ TEST_F(TamperTest, LeafWithANegativeSeqIsNamedAndTheLeafLevelStillChecked) {
   EXPECT_GT(Mentions(p, "tree node 0/3 differs from the leaf hash"), 0) << ::testing::PrintToString(p);
 }
 
+TEST_F(TamperTest, LeafKeyedAtTheLargestSeqIsNamedAndVerifyEnds) {
+  // Taken as the log's last leaf it made verify walk 2^63 seqs; the stored leaves are
+  // still checked as a log of 8.
+  Exec("INSERT INTO leaves(log, seq, leaf, leaf_hash, record_id) SELECT log, 9223372036854775807, leaf, leaf_hash, "
+       "x'00112233445566778899aabbccddeeff' FROM leaves WHERE log = 1 AND seq = 0");
+  Exec("INSERT INTO leaves(log, seq, leaf, leaf_hash, record_id) SELECT log, 40, leaf, leaf_hash, "
+       "x'00112233445566778899aabbccddeef0' FROM leaves WHERE log = 1 AND seq = 1");
+  FlipByte("tree_nodes", "hash", "log = 1 AND level = 0 AND idx = 5", 3);
+  auto report = VerifyArchive(dir_.path(), {});
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->message_leaves, 8u);
+  auto p = Problems();
+  EXPECT_EQ(Mentions(p, "leaf 9223372036854775807 lies beyond the log: 10 leaves are stored"), 1)
+      << ::testing::PrintToString(p);
+  EXPECT_EQ(Mentions(p, "leaf 40 lies beyond the log"), 1) << ::testing::PrintToString(p);
+  EXPECT_GT(Mentions(p, "tree node 0/5 differs from the leaf hash"), 0) << ::testing::PrintToString(p);
+  EXPECT_EQ(Mentions(p, "leaf missing"), 0) << ::testing::PrintToString(p);
+}
+
 TEST_F(TamperTest, TreeNodeWithANegativeKeyIsNamedAndTheRestStillChecked) {
   Exec("PRAGMA ignore_check_constraints = ON");
   Exec("INSERT INTO tree_nodes(log, last_leaf, level, hash) VALUES (1, -2, 0, zeroblob(32))");
