@@ -5,11 +5,27 @@
 #include "archive/format/utf8.h"
 
 namespace chainmail {
+namespace {
 
-std::string JsonQuote(std::string_view text) {
+bool PlainAscii(std::string_view text) {
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void AppendJsonQuoted(std::string& out, std::string_view text) {
+  out += '"';
+  if (PlainAscii(text)) {
+    out += text;
+    out += '"';
+    return;
+  }
   std::string valid;
   AppendUtf8Repaired(text, &valid);  // invalid sequences become U+FFFD
-  std::string out = "\"";
   for (const char ch : valid) {
     const auto c = static_cast<unsigned char>(ch);
     if (c == '"' || c == '\\') {
@@ -24,6 +40,12 @@ std::string JsonQuote(std::string_view text) {
     }
   }
   out += '"';
+}
+
+std::string JsonQuote(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  AppendJsonQuoted(out, text);
   return out;
 }
 

@@ -11,5 +11,8 @@ namespace chainmail {
 // A JSON string literal with quotes. Control characters are \u-escaped; bytes that are
 // not valid UTF-8 become U+FFFD, so the output is always valid JSON.
 std::string JsonQuote(std::string_view text);
+// The same literal appended to `out`: no temporary strings, and printable ASCII without
+// quotes or backslashes (names, ids, hashes, most addresses) is copied in one piece.
+void AppendJsonQuoted(std::string& out, std::string_view text);
 
 }  // namespace chainmail

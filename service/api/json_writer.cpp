@@ -12,13 +12,13 @@ void JsonWriter::Next() {
 
 void JsonWriter::Name(std::string_view name) {
   Next();
-  text_ += JsonQuote(name);
+  AppendJsonQuoted(text_, name);
   text_ += ':';
 }
 
 JsonWriter& JsonWriter::Str(std::string_view name, std::string_view value) {
   Name(name);
-  text_ += JsonQuote(value);
+  AppendJsonQuoted(text_, value);
   return *this;
 }
 
@@ -56,7 +56,7 @@ JsonWriter& JsonWriter::OptTime(std::string_view name, const std::optional<int64
 
 JsonWriter& JsonWriter::Str(std::string_view value) {
   Next();
-  text_ += JsonQuote(value);
+  AppendJsonQuoted(text_, value);
   return *this;
 }
 
