@@ -206,21 +206,6 @@ Result<RecordId> Archive::CommitWith(std::unique_ptr<MessageSpool> spool_base, M
   payload.codec = Codec::kZstd;
   payload.flags = (payload.flags & ~msgflag::kRecomputableMask) | spool->content_flags() | headers.flags;
 
-  // Extraction runs here, on the session's thread, in parallel with other sessions; the
-  // indexer only gets the result once the message is durable.
-  std::shared_ptr<ExtractedMessageSink> sink;
-  if (options_.fulltext_enabled) {
-    std::lock_guard<std::mutex> lock(sink_mu_);
-    sink = sink_;
-  }
-  std::optional<MimeExtraction> extraction;
-  std::optional<ByteBudget::Share> extraction_memory;  // held until the result is handed to the sink
-  if (sink) {
-    extraction_memory.emplace(extraction_budget_.Take(ExtractionReadBytes(spool->size(), options_.mime_limits)));
-    extraction = ExtractSpooled(spool->body(), options_.mime_limits);
-    extraction_memory->Shrink(ExtractionResultBytes(*extraction));
-  }
-
   auto compressed = compressors_.Compress(spool->body(), spool_dir_, options_.spool_memory_bytes);
   if (!compressed.ok()) return compressed.status();
 
@@ -241,7 +226,25 @@ Result<RecordId> Archive::CommitWith(std::unique_ptr<MessageSpool> spool_base, M
   requests.push_back(std::move(request));
   if (companions)
     for (AppendRequest& c : companions(payload)) requests.push_back(std::move(c));
-  auto appended = writer_->Append(std::move(requests));
+  auto pending = writer_->Submit(std::move(requests));
+
+  // Text extraction for the full-text index runs on the session's thread while its message
+  // commits and syncs (the thread would only wait), in parallel with other sessions; the
+  // indexer gets the result only once the message is durable.
+  std::shared_ptr<ExtractedMessageSink> sink;
+  if (options_.fulltext_enabled) {
+    std::lock_guard<std::mutex> lock(sink_mu_);
+    sink = sink_;
+  }
+  std::optional<MimeExtraction> extraction;
+  std::optional<ByteBudget::Share> extraction_memory;  // held until the result is handed to the sink
+  if (sink) {
+    extraction_memory.emplace(extraction_budget_.Take(ExtractionReadBytes(spool->size(), options_.mime_limits)));
+    extraction = ExtractSpooled(spool->body(), options_.mime_limits);
+    extraction_memory->Shrink(ExtractionResultBytes(*extraction));
+  }
+
+  auto appended = pending.get();
   if (!appended.ok()) return appended.status();
   if (extraction) {
     ExtractedMessage m;

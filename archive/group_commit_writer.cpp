@@ -71,16 +71,23 @@ WriterStats GroupCommitWriter::stats() const {
 }
 
 Result<std::vector<AppendedLeaf>> GroupCommitWriter::Append(std::vector<AppendRequest> requests) {
+  return Submit(std::move(requests)).get();
+}
+
+std::future<Result<std::vector<AppendedLeaf>>> GroupCommitWriter::Submit(std::vector<AppendRequest> requests) {
   auto sub = std::make_unique<Submission>();
   sub->requests = std::move(requests);
   auto future = sub->done.get_future();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return Status::Unavailable("archive writer is shutting down");
+    if (stopping_) {
+      sub->done.set_value(Status::Unavailable("archive writer is shutting down"));
+      return future;
+    }
     queue_.push_back(std::move(sub));
   }
   wake_.notify_all();
-  return future.get();
+  return future;
 }
 
 void GroupCommitWriter::Run() {

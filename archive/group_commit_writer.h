@@ -106,6 +106,9 @@ class GroupCommitWriter {
 
   // Appends `requests` atomically, in order; blocks until committed and synced.
   Result<std::vector<AppendedLeaf>> Append(std::vector<AppendRequest> requests);
+  // The same without blocking: the future is ready once they are committed and synced (or
+  // failed). What the requests' functions reference must outlive it.
+  std::future<Result<std::vector<AppendedLeaf>>> Submit(std::vector<AppendRequest> requests);
   // Commits what is queued, then stops; later Appends fail with kUnavailable.
   void Stop();
   WriterStats stats() const;

@@ -10,8 +10,10 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "archive/archive.h"
+#include "archive/extracted_message.h"
 #include "archive/archive_verifier.h"
 #include "tests/archive/archive_test_util.h"
 
@@ -37,6 +39,49 @@ TEST(AcknowledgedMeansDurable, ACommittedMessageIsNotAnsweredUntilItsSyncEnds) {
   gate.Open();
   ASSERT_EQ(answered.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_EQ(ReadRaw(dir.path(), answered.get()), SampleMessage(1));
+}
+
+// Records what the archive offers the full-text indexer.
+class RecordingSink : public ExtractedMessageSink {
+ public:
+  void Offer(ExtractedMessage message) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    offered_.push_back(std::move(message));
+  }
+  std::vector<ExtractedMessage> offered() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return offered_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<ExtractedMessage> offered_;
+};
+
+// The session extracts the message's text while its commit syncs; the indexer is still
+// offered it only once it is durable, and then with its seq and text.
+TEST(AcknowledgedMeansDurable, TheFullTextIndexerIsOfferedAMessageOnlyAfterItsSync) {
+  TempDir dir;
+  SyncGate gate;
+  auto archive = OpenGated(dir.path(), gate);
+  ASSERT_NE(archive, nullptr);
+  auto sink = std::make_shared<RecordingSink>();
+  archive->SetExtractedMessageSink(sink);
+  const std::string message = "From: a@example.com\r\nSubject: quarterly\r\n\r\nthe walrus report\r\n";
+  auto answered = std::async(std::launch::async, [&] { return Ingest(*archive, message); });
+  ASSERT_TRUE(gate.WaitEntered(1));
+  EXPECT_EQ(CountMessages(dir.path()), 1);
+  EXPECT_EQ(answered.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  EXPECT_TRUE(sink->offered().empty());
+  gate.Open();
+  ASSERT_EQ(answered.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  const RecordId id = answered.get();
+  auto offered = sink->offered();
+  ASSERT_EQ(offered.size(), 1u);
+  EXPECT_EQ(offered[0].record_id, id);
+  EXPECT_EQ(offered[0].seq, 0u);
+  EXPECT_NE(offered[0].mime.text.find("walrus"), std::string::npos) << offered[0].mime.text;
+  EXPECT_EQ(offered[0].mime.subject, "quarterly");
 }
 
 // A failed sync: the commit it covered is answered with the failure (the session says
