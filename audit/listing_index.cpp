@@ -15,6 +15,13 @@ namespace {
 
 constexpr int64_t kIndexVersion = 1;
 
+// The background indexer's transactions. Each lands on index pages all over the file (a
+// search lists messages of any age), so it pays per page touched, not per row: fewer,
+// larger transactions put more rows on each page written (a 50-message page of search
+// results is 50 rows). Bounded by rows too, so memory and the WAL stay bounded.
+constexpr size_t kListingsPerTransaction = 5000;
+constexpr size_t kListedRowsPerTransaction = 250000;
+
 // `progress` has one row: how far the index got, and whose audit log it indexes.
 constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS listed (log INTEGER NOT NULL, seq INTEGER NOT NULL, event_seq INTEGER NOT NULL, "
@@ -122,7 +129,7 @@ Result<std::unique_ptr<Database>> OpenListingIndex(const std::string& data_dir, 
   return OpenAsIs(data_dir, archive, audit_log_id);
 }
 
-Result<uint64_t> IndexListings(Database& archive, Database& index, size_t batch,
+Result<uint64_t> IndexListings(Database& archive, Database& index, size_t batch, size_t max_rows,
                                const std::function<bool()>& cancelled) {
   uint64_t indexed = 0;
   for (;;) {
@@ -136,15 +143,17 @@ Result<uint64_t> IndexListings(Database& archive, Database& index, size_t batch,
       std::vector<uint64_t> seqs;
     };
     std::vector<Listing> listings;
+    size_t rows_read = 0;
     {
       Transaction read(archive, Transaction::Kind::kDeferred);
       if (!read.status().ok()) return read.status();
       Statement st = archive.Prepare("SELECT event_seq, log, seqs FROM audit_listings WHERE event_seq >= ? "
                                      "ORDER BY event_seq LIMIT ?");
       st.Bind(1, static_cast<int64_t>((*progress)->next)).Bind(2, static_cast<int64_t>(batch));
-      while (st.Step()) {
+      while (rows_read < max_rows && st.Step()) {
         auto seqs = ParseListingText(st.Text(2));
         if (!seqs) return Status::Corruption("audit listing of event " + std::to_string(st.Int(0)) + " does not parse");
+        rows_read += seqs->size();
         listings.push_back({static_cast<uint64_t>(st.Int(0)), st.Int(1), std::move(*seqs)});
       }
       if (!st.status().ok()) return st.status();
@@ -176,7 +185,7 @@ Result<uint64_t> IndexListings(Database& archive, Database& index, size_t batch,
     if (Status s = done.Bind(1, static_cast<int64_t>(listings.back().event_seq + 1)).Run(); !s.ok()) return s;
     if (Status s = tx.Commit(); !s.ok()) return s;
     indexed += listings.size();
-    if (listings.size() < batch) return indexed;
+    if (listings.size() < batch && rows_read < max_rows) return indexed;
   }
 }
 
@@ -218,7 +227,8 @@ ListingIndexerStatus ListingIndexer::status() const {
 
 void ListingIndexer::Run() {
   for (;;) {
-    auto indexed = IndexListings(*archive_, *index_, 1000, [this] { return stopping_.load(); });
+    auto indexed = IndexListings(*archive_, *index_, kListingsPerTransaction, kListedRowsPerTransaction,
+                                 [this] { return stopping_.load(); });
     auto progress = ReadProgress(*index_);
     {
       std::unique_lock<std::mutex> lock(mu_);

@@ -50,11 +50,12 @@ ListedBy LookupListings(const std::string& data_dir, const Hash32& audit_log_id,
 Result<std::unique_ptr<Database>> OpenListingIndex(const std::string& data_dir, Database& archive,
                                                    const Hash32& audit_log_id);
 
-// Indexes the listings of `archive` from the index's `next` on, at most `batch` events per
-// transaction, until none is left or `cancelled` (asked between transactions) says stop.
-// Returns how many listings it indexed.
+// Indexes the listings of `archive` from the index's `next` on, at most `batch` events (and
+// about `max_rows` listed leaves: a transaction stops taking events once it has that many)
+// per transaction, until none is left or `cancelled` (asked between transactions) says
+// stop. Returns how many listings it indexed.
 Result<uint64_t> IndexListings(Database& archive, Database& index, size_t batch = 1000,
-                               const std::function<bool()>& cancelled = nullptr);
+                               size_t max_rows = SIZE_MAX, const std::function<bool()>& cancelled = nullptr);
 
 struct ListingIndexerStatus {
   uint64_t next = 0;     // the index's `next`
@@ -67,7 +68,7 @@ class ListingIndexer {
   // Opens the archive of `data_dir` read-only and the index for writing, then indexes on its
   // own thread every `interval`.
   static Result<std::unique_ptr<ListingIndexer>> Start(const std::string& data_dir,
-                                                       std::chrono::milliseconds interval = std::chrono::milliseconds(250));
+                                                       std::chrono::milliseconds interval = std::chrono::milliseconds(1000));
   ~ListingIndexer();  // Stop()
   void Stop();         // finishes the transaction under way (the rest waits for the next start); idempotent
   ListingIndexerStatus status() const;

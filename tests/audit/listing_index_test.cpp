@@ -3,6 +3,7 @@
 // whether the derived listing index has caught up, lags, is missing or is another archive's.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "archive/archive_verifier.h"
@@ -234,12 +235,38 @@ TEST_F(ListingIndexTest, AStoppedPassEndsBetweenTransactionsAndTheNextGoesOn) {
   auto index = OpenListingIndex(dir_.path(), *db_, AuditLogId());
   ASSERT_TRUE(index.ok()) << index.status().message();
   int asked = 0;
-  auto first = IndexListings(*db_, **index, 2, [&] { return ++asked > 1; });  // one transaction, then stop
+  auto first = IndexListings(*db_, **index, 2, SIZE_MAX, [&] { return ++asked > 1; });  // one transaction, then stop
   ASSERT_TRUE(first.ok()) << first.status().message();
   EXPECT_EQ(*first, 2u);
   auto rest = IndexListings(*db_, **index, 2);
   ASSERT_TRUE(rest.ok()) << rest.status().message();
   EXPECT_EQ(*rest, 3u);
+  EXPECT_TRUE(Verifies());
+}
+
+TEST_F(ListingIndexTest, ATransactionStopsTakingListingsAtItsRowBound) {
+  // Three searches of 3, 2 and 3 messages; at most 4 rows a transaction: the first takes
+  // the first two searches (5 rows: it stops once it has 4), the next the third; every
+  // leaf is found by its searches afterwards.
+  const uint64_t a = Record(auditevent::kMessageSearch, {0, 1, 2});
+  const uint64_t b = Record(auditevent::kMessageSearch, {2, 3});
+  const uint64_t c = Record(auditevent::kMessageSearch, {0, 4, 5});
+  auto index = OpenListingIndex(dir_.path(), *db_, AuditLogId());
+  ASSERT_TRUE(index.ok()) << index.status().message();
+  int transactions = 0;
+  auto first = IndexListings(*db_, **index, 100, 4, [&] { return ++transactions > 1; });
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(*first, 2u);
+  auto rest = IndexListings(*db_, **index, 100, 4);
+  ASSERT_TRUE(rest.ok()) << rest.status().message();
+  EXPECT_EQ(*rest, 1u);
+  const Hash32 audit = AuditLogId();
+  auto listed = [&](size_t i) { return LookupListings(dir_.path(), audit, 1, Target(i).seq).event_seqs; };
+  auto has = [](const std::vector<uint64_t>& v, uint64_t e) { return std::find(v.begin(), v.end(), e) != v.end(); };
+  EXPECT_TRUE(has(listed(0), a) && has(listed(0), c));
+  EXPECT_TRUE(has(listed(2), a) && has(listed(2), b));
+  EXPECT_TRUE(has(listed(5), c));
+  EXPECT_FALSE(has(listed(5), a));
   EXPECT_TRUE(Verifies());
 }
 
