@@ -86,6 +86,33 @@ TEST(Migrations, TreeNodesKeepEveryNodeWhenReKeyed) {
   EXPECT_FALSE(db->Exec("UPDATE tree_nodes SET hash = zeroblob(32)").ok());
 }
 
+// Rows 002 allowed but no log can have (level 63, an index past 2^63 leaves): 007 keeps
+// them aside as found, re-keys the rest, and the upgrade goes through.
+TEST(Migrations, TreeNodesNoLogCanHaveAreKeptAsideAtTheUpgrade) {
+  TempDir dir;
+  auto db = OpenDb(dir.path());
+  std::vector<Migration> before;
+  for (const Migration& m : Migrations())
+    if (m.version < 7) before.push_back(m);
+  ASSERT_TRUE(ApplyMigrations(*db, before).ok());
+  ASSERT_TRUE(db->Exec("PRAGMA foreign_keys = OFF").ok());
+  ASSERT_TRUE(db->Exec("INSERT INTO tree_nodes(log, level, idx, hash) VALUES "
+                       "(1, 0, 0, zeroblob(32)), (1, 0, 1, zeroblob(32)), (1, 1, 0, zeroblob(32)), "
+                       "(1, 63, 0, zeroblob(32)), (1, 1, 4611686018427387903, zeroblob(32)), "
+                       "(2, 62, 0, zeroblob(32)), (2, 0, 9223372036854775807, zeroblob(32))")
+                  .ok());
+  ASSERT_TRUE(ApplyMigrations(*db).ok());
+  auto kept = db->QueryInt("SELECT count(*) FROM tree_nodes");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(*kept, 4);  // the three of a two-leaf tree, and level 62 (leaves 0 .. 2^62 - 1)
+  std::vector<std::tuple<int64_t, int64_t, int64_t>> aside;
+  Statement st = db->Prepare("SELECT log, level, idx FROM tree_nodes_unmapped ORDER BY log, level");
+  while (st.Step()) aside.emplace_back(st.Int(0), st.Int(1), st.Int(2));
+  EXPECT_EQ(aside, (std::vector<std::tuple<int64_t, int64_t, int64_t>>{
+                       {1, 1, 4611686018427387903}, {1, 63, 0}, {2, 0, 9223372036854775807}}));
+  EXPECT_FALSE(db->Exec("DELETE FROM tree_nodes_unmapped").ok());
+}
+
 // 008 rebuilds `messages` as a rowid table keyed by seq: an archive with the layout of
 // before keeps every row as it was, its references (addresses, labels) and its triggers,
 // and verifies.

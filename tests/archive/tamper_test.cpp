@@ -257,6 +257,14 @@ TEST_F(TamperTest, LeafKeyedAtTheLargestSeqIsNamedAndVerifyEnds) {
   EXPECT_EQ(Mentions(p, "leaf missing"), 0) << ::testing::PrintToString(p);
 }
 
+TEST_F(TamperTest, TreeNodesKeptAsideAtTheUpgradeAreNamed) {
+  // What 007 does with a node no log can have (migrations_test.cpp): verify names it.
+  Exec("INSERT INTO tree_nodes_unmapped(log, level, idx, hash) VALUES (1, 63, 0, zeroblob(32))");
+  auto p = Problems();
+  EXPECT_EQ(Mentions(p, "tree node of log 1 at level 63 index 0 was kept aside at the upgrade to schema 7"), 1)
+      << ::testing::PrintToString(p);
+}
+
 TEST_F(TamperTest, TreeNodeWithANegativeKeyIsNamedAndTheRestStillChecked) {
   Exec("PRAGMA ignore_check_constraints = ON");
   Exec("INSERT INTO tree_nodes(log, last_leaf, level, hash) VALUES (1, -2, 0, zeroblob(32))");
