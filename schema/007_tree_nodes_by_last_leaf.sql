@@ -22,7 +22,7 @@ CREATE TABLE tree_nodes_by_last_leaf (
 -- A node the new key cannot hold (002 allowed level 63 and any idx, so an archive written
 -- by something other than chainmail may have one: no log can reach 2^63 leaves) is kept
 -- aside as found, for verify to name, rather than failing the upgrade or being dropped.
-CREATE TABLE tree_nodes_unmapped (
+CREATE TABLE IF NOT EXISTS tree_nodes_unmapped (
   log   ANY,
   level ANY,
   idx   ANY,
@@ -32,9 +32,9 @@ INSERT INTO tree_nodes_unmapped(log, level, idx, hash)
   SELECT log, level, idx, hash FROM tree_nodes
   WHERE NOT (typeof(level) = 'integer' AND typeof(idx) = 'integer' AND level BETWEEN 0 AND 62 AND idx >= 0
              AND idx < (9223372036854775807 >> level) AND typeof(hash) = 'blob' AND length(hash) = 32);
-CREATE TRIGGER tree_nodes_unmapped_append_only_u BEFORE UPDATE ON tree_nodes_unmapped
+CREATE TRIGGER IF NOT EXISTS tree_nodes_unmapped_append_only_u BEFORE UPDATE ON tree_nodes_unmapped
   BEGIN SELECT RAISE(ABORT, 'tree nodes kept aside are kept as found'); END;
-CREATE TRIGGER tree_nodes_unmapped_append_only_d BEFORE DELETE ON tree_nodes_unmapped
+CREATE TRIGGER IF NOT EXISTS tree_nodes_unmapped_append_only_d BEFORE DELETE ON tree_nodes_unmapped
   BEGIN SELECT RAISE(ABORT, 'tree nodes kept aside are kept as found'); END;
 INSERT INTO tree_nodes_by_last_leaf(log, last_leaf, level, hash)
   SELECT log, ((idx + 1) << level) - 1, level, hash FROM tree_nodes
