@@ -14,6 +14,9 @@ committed before the answer — exactly as in production. Each scenario runs wrk
 seconds over a Lua-scripted list of requests whose values exist in the archive, and
 prints requests/s and latency p50/p99. Any answer other than 2xx is counted by status,
 with the start of the first such body, and the daemon's REST error lines are shown.
+Beside them, the p50 and p99 of the writer's group commits during the scenario (BEGIN to
+synced, from /metrics, as the histogram bucket bounds they fall in): every audited answer
+waits for one, after the one under way when its event arrived.
 
 Scenarios: by_sender, by_recipient_and_date, by_message_id (the searches), fulltext (q=
 with one or two words of a message's subject, newest first; needs an archive with a
@@ -219,6 +222,37 @@ def run_wrk(port, token, plist, seconds, connections, work):
             "statuses": re.findall(r"STATUS (\d+) (\d+) (.*)", r.stdout)}
 
 
+def commit_histogram(port):
+    """The writer's commit-duration histogram from /metrics (public): {upper bound s: count}."""
+    import urllib.request
+    try:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    except OSError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r'chainmail_commit_duration_seconds_bucket\{le="([^"]+)"\} (\d+)', line)
+        if m:
+            out[float(m[1])] = int(m[2])  # float("+Inf") is inf
+    return out
+
+
+def commit_quantiles(before, after):
+    """p50 and p99 of the commits between two histograms, as the bucket bounds (ms) they
+    fall in: each audited answer waited for one such commit (BEGIN to synced), after the
+    one under way when its event arrived."""
+    bounds = sorted(after)
+    counts = [after[b] - before.get(b, 0) for b in bounds]  # cumulative
+    if not counts or counts[-1] == 0:
+        return None, None
+    def q(f):
+        for b, c in zip(bounds, counts):
+            if c >= f * counts[-1]:
+                return b * 1000
+        return float("inf")
+    return q(0.5), q(0.99)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=1_000_000)
@@ -277,7 +311,7 @@ def main():
         print(f"  {args.connections} connections, wrk -t2, {args.seconds} s per scenario after {args.warmup} s not "
               f"measured; every request but /healthz "
               f"authenticated (officer token) and audited before it is answered\n")
-        print(f"  {'scenario':24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  target")
+        print(f"  {'scenario':24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  {'commit p50/p99 ms':>18}  target")
         results = {}
         for kind in SCENARIOS:
             if kind not in only:
@@ -288,7 +322,10 @@ def main():
                 continue
             if args.warmup:  # a daemon that has run a while: its caches hold what the scenario reads
                 run_wrk(port, token, paths(kind, s), args.warmup, args.connections, work)
+            hist_before = commit_histogram(port)
             res = run_wrk(port, token, paths(kind, s), args.seconds, args.connections, work)
+            c50, c99 = commit_quantiles(hist_before, commit_histogram(port))
+            commits = f"<= {c50:g} / <= {c99:g}" if c50 is not None else "-"
             results[kind] = res
             failed = failed or res["non2xx"] > 0 or res["errors"] > 0
             if kind in SEARCHES:
@@ -301,7 +338,8 @@ def main():
                 target = ""
             trouble = f"  ({res['non2xx']} non-2xx)" if res["non2xx"] else ""
             trouble += f"  ({res['errors']} socket errors)" if res["errors"] else ""
-            print(f"  {kind:24} {res['rps']:8.0f} {res['p50_ms']:8.2f} {res['p99_ms']:8.2f}  {target}{trouble}")
+            print(f"  {kind:24} {res['rps']:8.0f} {res['p50_ms']:8.2f} {res['p99_ms']:8.2f}  {commits:>18}  "
+                  f"{target}{trouble}")
             for status, n, body in res["statuses"]:
                 print(f"      {n} x {status}: {body[:200]}")
         searches = {k: results[k]["rps"] for k in SEARCHES if k in results}
