@@ -21,6 +21,8 @@ constexpr int64_t kIndexVersion = 1;
 // results is 50 rows). Bounded by rows too, so memory and the WAL stay bounded.
 constexpr size_t kListingsPerTransaction = 5000;
 constexpr size_t kListedRowsPerTransaction = 250000;
+// How often a transaction under way asks whether to stop.
+constexpr size_t kRowsBetweenStopChecks = 10000;
 
 // `progress` has one row: how far the index got, and whose audit log it indexes.
 constexpr const char* kSchema =
@@ -173,7 +175,11 @@ Result<uint64_t> IndexListings(Database& archive, Database& index, size_t batch,
     for (const Listing& l : listings)
       for (uint64_t seq : l.seqs) rows.push_back({l.log, seq, l.event_seq});
     std::sort(rows.begin(), rows.end());
-    for (const Row& r : rows)
+    for (size_t i = 0; i < rows.size(); ++i) {
+      // A stop does not wait for a large transaction: it is rolled back (this return ends
+      // `tx`) and its listings are indexed again at the next start.
+      if (cancelled && i % kRowsBetweenStopChecks == kRowsBetweenStopChecks - 1 && cancelled()) return indexed;
+      const Row& r = rows[i];
       if (Status s = index.Prepare("INSERT OR IGNORE INTO listed(log, seq, event_seq) VALUES (?, ?, ?)")
                          .Bind(1, r.log)
                          .Bind(2, static_cast<int64_t>(r.seq))
@@ -181,6 +187,7 @@ Result<uint64_t> IndexListings(Database& archive, Database& index, size_t batch,
                          .Run();
           !s.ok())
         return s;
+    }
     Statement done = index.Prepare("UPDATE progress SET next = ? WHERE one = 1");
     if (Status s = done.Bind(1, static_cast<int64_t>(listings.back().event_seq + 1)).Run(); !s.ok()) return s;
     if (Status s = tx.Commit(); !s.ok()) return s;

@@ -52,8 +52,9 @@ Result<std::unique_ptr<Database>> OpenListingIndex(const std::string& data_dir, 
 
 // Indexes the listings of `archive` from the index's `next` on, at most `batch` events (and
 // about `max_rows` listed leaves: a transaction stops taking events once it has that many)
-// per transaction, until none is left or `cancelled` (asked between transactions) says
-// stop. Returns how many listings it indexed.
+// per transaction, until none is left or `cancelled` says stop. It is asked between
+// transactions and every 10,000 rows within one; a transaction stopped mid-way is rolled
+// back (its listings are indexed again next time). Returns how many listings it indexed.
 Result<uint64_t> IndexListings(Database& archive, Database& index, size_t batch = 1000,
                                size_t max_rows = SIZE_MAX, const std::function<bool()>& cancelled = nullptr);
 
@@ -70,7 +71,7 @@ class ListingIndexer {
   static Result<std::unique_ptr<ListingIndexer>> Start(const std::string& data_dir,
                                                        std::chrono::milliseconds interval = std::chrono::milliseconds(1000));
   ~ListingIndexer();  // Stop()
-  void Stop();         // finishes the transaction under way (the rest waits for the next start); idempotent
+  void Stop();         // ends the pass under way within 10,000 rows (the rest waits for the next start); idempotent
   ListingIndexerStatus status() const;
 
  private:

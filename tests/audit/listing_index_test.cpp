@@ -270,5 +270,28 @@ TEST_F(ListingIndexTest, ATransactionStopsTakingListingsAtItsRowBound) {
   EXPECT_TRUE(Verifies());
 }
 
+TEST_F(ListingIndexTest, AStopMidTransactionRollsItBackAndTheNextPassRedoesIt) {
+  // One listing of 12,000 leaves (written straight into the table: only the index is under
+  // test here), more than one stop check's worth of rows.
+  std::string seqs = "[";
+  for (int i = 0; i < 12000; ++i) seqs += (i ? "," : "") + std::to_string(i);
+  seqs += "]";
+  Statement ins = db_->Prepare("INSERT INTO audit_listings(event_seq, log, seqs) VALUES (1000000, 1, ?)");
+  ASSERT_TRUE(ins.Bind(1, seqs).Run().ok());
+  auto index = OpenListingIndex(dir_.path(), *db_, AuditLogId());
+  ASSERT_TRUE(index.ok()) << index.status().message();
+  auto listed = [&] { return *(*index)->QueryInt("SELECT count(*) FROM listed"); };
+  int asked = 0;
+  auto stopped = IndexListings(*db_, **index, 100, SIZE_MAX, [&] { return ++asked > 1; });  // between: no; within: yes
+  ASSERT_TRUE(stopped.ok()) << stopped.status().message();
+  EXPECT_EQ(*stopped, 0u);
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(listed(), 0);
+  auto again = IndexListings(*db_, **index, 100);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(*again, 1u);
+  EXPECT_EQ(listed(), 12000);
+}
+
 }  // namespace
 }  // namespace chainmail::testing
