@@ -230,18 +230,25 @@ Result<RecordId> Archive::CommitWith(std::unique_ptr<MessageSpool> spool_base, M
 
   // Text extraction for the full-text index runs on the session's thread while its message
   // commits and syncs (the thread would only wait), in parallel with other sessions; the
-  // indexer gets the result only once the message is durable.
+  // indexer gets the result only once the message is durable. Nothing may throw out of
+  // here before the wait below: the writer may still be reading this frame's locals. An
+  // extraction that fails (memory) is skipped; the indexer reads the message back later.
   std::shared_ptr<ExtractedMessageSink> sink;
-  if (options_.fulltext_enabled) {
-    std::lock_guard<std::mutex> lock(sink_mu_);
-    sink = sink_;
-  }
   std::optional<MimeExtraction> extraction;
   std::optional<ByteBudget::Share> extraction_memory;  // held until the result is handed to the sink
-  if (sink) {
-    extraction_memory.emplace(extraction_budget_.Take(ExtractionReadBytes(spool->size(), options_.mime_limits)));
-    extraction = ExtractSpooled(spool->body(), options_.mime_limits);
-    extraction_memory->Shrink(ExtractionResultBytes(*extraction));
+  try {
+    if (options_.fulltext_enabled) {
+      std::lock_guard<std::mutex> lock(sink_mu_);
+      sink = sink_;
+    }
+    if (sink) {
+      extraction_memory.emplace(extraction_budget_.Take(ExtractionReadBytes(spool->size(), options_.mime_limits)));
+      extraction = ExtractSpooled(spool->body(), options_.mime_limits);
+      extraction_memory->Shrink(ExtractionResultBytes(*extraction));
+    }
+  } catch (...) {
+    extraction.reset();
+    extraction_memory.reset();
   }
 
   auto appended = pending.get();
