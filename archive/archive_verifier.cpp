@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "archive/archive.h"
@@ -137,7 +138,8 @@ Result<uint64_t> VerifiedSize(Database& db, const LogToCheck& log, std::vector<V
     const std::string id = above.Blob(1).size() == 16 ? RecordId::FromBytes(above.Blob(1)).ToString() : "";
     beyond.push_back({log.name, seq, id,
                       "leaf " + std::to_string(seq) + " lies beyond the log: " + std::to_string(stored) +
-                          " leaves are stored, numbered from 0 without gaps"});
+                          " leaves are stored, numbered from 0 without gaps (so more than half below it were "
+                          "deleted, or it was inserted out of sequence)"});
   }
   if (!above.status().ok()) return above.status();
   return size;
@@ -198,19 +200,23 @@ Result<VerifyReport> VerifyArchive(const std::string& data_dir, const VerifyOpti
       {LogName::kMessages, "messages", RecordType::kMessage, {}, 0, &message_checker},
       {LogName::kAudit, "audit", RecordType::kAuditEvent, {}, 0, options.audit_checker.get()},
   };
-  {
-    // One snapshot for the sizes; leaves appended later are verified next time.
-    Transaction tx(**main_db, Transaction::Kind::kDeferred);
-    for (LogToCheck& l : logs) {
-      auto identity = ReadLogIdentity(**main_db, l.log);
-      if (!identity.ok()) return identity.status();
-      if (LogIdForOrigin(identity->origin) != identity->log_id)
-        return Status::Corruption(std::string("logs table: log_id of ") + l.name + " is not SHA-256 of its origin");
-      l.identity = *identity;
-      auto size = VerifiedSize(**main_db, l, beyond);
-      if (!size.ok()) return size.status();
-      l.size = *size;
-    }
+  // One snapshot for the sizes, the trees and the checkpoints, held on the main connection
+  // until they are checked: nodes and checkpoints committed meanwhile (verify runs beside
+  // the daemon) would cover leaves beyond these sizes. Leaves appended later are verified
+  // next time. (CheckTree and CheckCheckpoints read inside it: their own BEGIN is refused
+  // within a transaction, which they ignore.) The record workers need no snapshot: the
+  // rows of leaves below these sizes never change.
+  std::optional<Transaction> snapshot(std::in_place, **main_db, Transaction::Kind::kDeferred);
+  if (!snapshot->status().ok()) return snapshot->status();
+  for (LogToCheck& l : logs) {
+    auto identity = ReadLogIdentity(**main_db, l.log);
+    if (!identity.ok()) return identity.status();
+    if (LogIdForOrigin(identity->origin) != identity->log_id)
+      return Status::Corruption(std::string("logs table: log_id of ") + l.name + " is not SHA-256 of its origin");
+    l.identity = *identity;
+    auto size = VerifiedSize(**main_db, l, beyond);
+    if (!size.ok()) return size.status();
+    l.size = *size;
   }
 
   // Work items: blocks of each log, handed to one worker per core.
@@ -251,6 +257,7 @@ Result<VerifyReport> VerifyArchive(const std::string& data_dir, const VerifyOpti
   VerifyReport report;
   std::vector<VerifyProblem> tree_problems;
   const Status trees = CheckTreesAndCheckpoints(**main_db, logs, options.pinned_keys, report, tree_problems);
+  snapshot.reset();
   for (auto& t : pool) t.join();
   if (!worker_error.ok()) return worker_error;
   if (!trees.ok()) return trees;

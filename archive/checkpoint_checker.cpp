@@ -11,7 +11,7 @@ namespace chainmail {
 Result<CheckpointCheckResult> CheckCheckpoints(Database& db, LogName log, const std::string& origin, uint64_t size,
                                                const std::vector<VerifierKey>& pinned,
                                                const std::function<void(std::string)>& report) {
-  Transaction tx(db, Transaction::Kind::kDeferred);
+  Transaction tx(db, Transaction::Kind::kDeferred);  // not begun inside a caller's: that one's snapshot holds
   auto kept = ListCheckpoints(db, log);
   if (!kept.ok()) return kept.status();
   CheckpointCheckResult result;

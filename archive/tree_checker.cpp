@@ -122,7 +122,7 @@ Status CheckNegativeKeys(Database& db, LogName log, const std::function<void(std
 }  // namespace
 
 Status CheckTree(Database& db, LogName log, uint64_t size, const std::function<void(std::string)>& report) {
-  Transaction tx(db, Transaction::Kind::kDeferred);
+  Transaction tx(db, Transaction::Kind::kDeferred);  // not begun inside a caller's: that one's snapshot holds
   if (Status s = CheckNegativeKeys(db, log, report); !s.ok()) return s;
   TreeWalk walk(db, log, size, report);
   ExpectedNodes expected(size);

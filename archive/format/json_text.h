@@ -13,6 +13,7 @@ namespace chainmail {
 std::string JsonQuote(std::string_view text);
 // The same literal appended to `out`: no temporary strings, and printable ASCII without
 // quotes or backslashes (names, ids, hashes, most addresses) is copied in one piece.
+// `text` must not point into `out` (appending may move it).
 void AppendJsonQuoted(std::string& out, std::string_view text);
 
 }  // namespace chainmail

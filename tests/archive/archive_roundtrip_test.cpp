@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "archive/archive_verifier.h"
@@ -116,6 +117,31 @@ TEST(Archive, ConcurrentSessionsFormOneUnbrokenChain) {
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok()) << report->problems.front().what;
   EXPECT_EQ(report->message_leaves, static_cast<uint64_t>(kThreads * kEach));
+}
+
+TEST(Archive, VerifyWhileMessagesArriveFindsNothingWrong) {
+  // verify is safe while the daemon runs: it checks the logs as of one snapshot, however
+  // many leaves, tree nodes and checkpoints are committed while it reads.
+  TempDir dir;
+  auto a = OpenArchive(dir.path());
+  for (int i = 0; i < 50; ++i) Ingest(*a, SampleMessage(i));
+  std::atomic<bool> done{false};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 4; ++t)
+    senders.emplace_back([&, t] {
+      for (int i = 0; !done; ++i) Ingest(*a, SampleMessage(10000 * (t + 1) + i, 200));
+    });
+  int problems = 0;
+  std::string first;
+  for (int run = 0; run < 30; ++run) {
+    auto report = VerifyArchive(dir.path(), {});
+    ASSERT_TRUE(report.ok()) << report.status().message();
+    problems += static_cast<int>(report->problems.size());
+    if (first.empty() && !report->problems.empty()) first = report->problems.front().what;
+  }
+  done = true;
+  for (auto& t : senders) t.join();
+  EXPECT_EQ(problems, 0) << first;
 }
 
 TEST(Archive, SecondProcessAppendsContinueTheChain) {
