@@ -16,10 +16,7 @@ int64_t NowUs() {
 
 Checkpointer::Checkpointer(std::unique_ptr<Database> db, CheckpointerOptions options, NoteSigner signer)
     : db_(std::move(db)), options_(std::move(options)), signer_(std::move(signer)) {
-  thread_ = std::thread([this] {
-    NameThisThread("cm-checkpoint");
-    Run();
-  });
+  thread_ = NamedThread("cm-checkpoint", [this] { Run(); });
 }
 
 Checkpointer::~Checkpointer() { Stop(); }

@@ -44,10 +44,7 @@ GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Database> db, std::shared_p
     std::lock_guard<std::mutex> lock(mu_);  // so the writer cannot miss this between test and wait
     wake_.notify_all();
   }, std::move(sync));
-  thread_ = std::thread([this] {
-    NameThisThread("cm-writer");
-    Run();
-  });
+  thread_ = NamedThread("cm-writer", [this] { Run(); });
 }
 
 GroupCommitWriter::~GroupCommitWriter() { Stop(); }

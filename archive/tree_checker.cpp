@@ -51,7 +51,6 @@ class ExpectedNodes {
   int level_ = 0;
 };
 
-
 class TreeWalk {
  public:
   TreeWalk(Database& db, LogName log, uint64_t size, const std::function<void(std::string)>& report)

@@ -38,10 +38,7 @@ Status SyncDirectoryOf(const std::string& path) {
 
 WalSyncer::WalSyncer(std::string wal_path, std::function<void()> on_idle, SyncFile sync)
     : wal_path_(std::move(wal_path)), on_idle_(std::move(on_idle)), sync_(std::move(sync)) {
-  thread_ = std::thread([this] {
-    NameThisThread("cm-walsync");
-    Run();
-  });
+  thread_ = NamedThread("cm-walsync", [this] { Run(); });
 }
 
 WalSyncer::~WalSyncer() {

@@ -210,10 +210,7 @@ Result<std::unique_ptr<ListingIndexer>> ListingIndexer::Start(const std::string&
 ListingIndexer::ListingIndexer(std::unique_ptr<Database> archive, std::unique_ptr<Database> index,
                                std::chrono::milliseconds interval)
     : archive_(std::move(archive)), index_(std::move(index)), interval_(interval) {
-  thread_ = std::thread([this] {
-    NameThisThread("cm-listing");
-    Run();
-  });
+  thread_ = NamedThread("cm-listing", [this] { Run(); });
 }
 
 ListingIndexer::~ListingIndexer() { Stop(); }

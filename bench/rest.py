@@ -30,7 +30,7 @@ Targets (issue 4): p99 < 10 ms for the searches at 1,000,000 messages, and at le
 authenticated, audited searches per second. Exit 0 when the report ran (a target may
 FAIL), 1 when a request failed (non-2xx), 2 when it could not run.
 """
-import argparse, os, random, re, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, time, urllib.parse
+import argparse, os, random, re, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, time, urllib.parse, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEARCHES = ("by_sender", "by_recipient_and_date", "by_message_id")
@@ -224,7 +224,6 @@ def run_wrk(port, token, plist, seconds, connections, work):
 
 def commit_histogram(port):
     """The writer's commit-duration histogram from /metrics (public): {upper bound s: count}."""
-    import urllib.request
     try:
         text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
     except OSError:

@@ -66,7 +66,7 @@ Result<std::shared_ptr<FulltextIndexer>> FulltextIndexer::Start(const std::strin
   indexer->status_.indexed_total = state->documents;
   indexer->status_.committed_seq = head;
   indexer->no_wait_through_ = head;  // committed before the indexer existed: never offered
-  indexer->thread_ = std::thread(&FulltextIndexer::Run, indexer.get());
+  indexer->thread_ = NamedThread("cm-fulltext", [i = indexer.get()] { i->Run(); });
   return indexer;
 }
 
@@ -180,7 +180,6 @@ bool FulltextIndexer::WaitIndexed(int64_t seq, std::chrono::milliseconds timeout
 }
 
 void FulltextIndexer::Run() {
-  NameThisThread("cm-fulltext");
   // On Linux a nice value belongs to the thread; an error (not Linux, a sandbox) only
   // leaves the thread at the sessions' priority.
   const auto self = static_cast<id_t>(gettid());

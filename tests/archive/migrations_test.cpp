@@ -13,6 +13,14 @@
 namespace chainmail::testing {
 namespace {
 
+// The migrations up to `version`, not including it: the schema an older release left.
+std::vector<Migration> MigrationsBefore(int version) {
+  std::vector<Migration> out;
+  for (const Migration& m : Migrations())
+    if (m.version < version) out.push_back(m);
+  return out;
+}
+
 TEST(Migrations, FreshDatabaseReachesTheLatestVersion) {
   TempDir dir;
   auto a = OpenArchive(dir.path());
@@ -60,10 +68,7 @@ TEST(Migrations, TreeNodesKeepEveryNodeWhenReKeyed) {
   ASSERT_GE(nodes.size(), 13u + 6 + 3 + 1);  // the messages log's 13 leaves and the subtrees above them
 
   auto db = OpenDb(old.path());
-  std::vector<Migration> before;
-  for (const Migration& m : Migrations())
-    if (m.version < 7) before.push_back(m);
-  ASSERT_TRUE(ApplyMigrations(*db, before).ok());
+  ASSERT_TRUE(ApplyMigrations(*db, MigrationsBefore(7)).ok());
   ASSERT_TRUE(db->Exec("PRAGMA foreign_keys = OFF").ok());
   {  // the logs the nodes belong to
     Statement logs = made_db->Prepare("SELECT id, name, origin, log_id FROM logs");
@@ -91,10 +96,7 @@ TEST(Migrations, TreeNodesKeepEveryNodeWhenReKeyed) {
 TEST(Migrations, TreeNodesNoLogCanHaveAreKeptAsideAtTheUpgrade) {
   TempDir dir;
   auto db = OpenDb(dir.path());
-  std::vector<Migration> before;
-  for (const Migration& m : Migrations())
-    if (m.version < 7) before.push_back(m);
-  ASSERT_TRUE(ApplyMigrations(*db, before).ok());
+  ASSERT_TRUE(ApplyMigrations(*db, MigrationsBefore(7)).ok());
   ASSERT_TRUE(db->Exec("PRAGMA foreign_keys = OFF").ok());
   ASSERT_TRUE(db->Exec("INSERT INTO tree_nodes(log, level, idx, hash) VALUES "
                        "(1, 0, 0, zeroblob(32)), (1, 0, 1, zeroblob(32)), (1, 1, 0, zeroblob(32)), "
