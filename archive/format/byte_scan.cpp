@@ -73,6 +73,17 @@ struct LineBreakNulOrEightBit {
 #endif
 };
 
+struct LineBreakOrNul {
+  static bool Is(unsigned char c) { return c == '\r' || c == '\n' || c == '\0'; }
+  static uint64_t Mark8(uint64_t v) { return Equal8(v, '\r') | Equal8(v, '\n') | ZeroBytes(v); }
+#ifdef __SSE2__
+  static unsigned Mask16(__m128i v) {
+    const __m128i breaks = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+    return _mm_movemask_epi8(_mm_or_si128(breaks, _mm_cmpeq_epi8(v, _mm_setzero_si128())));
+  }
+#endif
+};
+
 struct EightBit {
   static bool Is(unsigned char c) { return c >= 0x80; }
   static uint64_t Mark8(uint64_t v) { return v & kHigh; }
@@ -142,6 +153,10 @@ const char* FindCrOrNul(const char* begin, const char* end) { return FindFirst<C
 
 const char* FindLineBreakNulOrEightBit(const char* begin, const char* end) {
   return FindFirst<LineBreakNulOrEightBit>(begin, end);
+}
+
+const char* FindLineBreakOrNul(const char* begin, const char* end) {
+  return FindFirst<LineBreakOrNul>(begin, end);
 }
 
 const char* FindEightBit(const char* begin, const char* end) { return FindFirst<EightBit>(begin, end); }

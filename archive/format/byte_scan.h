@@ -18,6 +18,9 @@ const char* FindCrOrNul(const char* begin, const char* end);
 // The first CR, LF, NUL or byte >= 0x80 in [begin, end), or `end` when there is none.
 const char* FindLineBreakNulOrEightBit(const char* begin, const char* end);
 
+// The first CR, LF or NUL in [begin, end), or `end` when there is none.
+const char* FindLineBreakOrNul(const char* begin, const char* end);
+
 // The first byte >= 0x80 in [begin, end), or `end` when there is none.
 const char* FindEightBit(const char* begin, const char* end);
 

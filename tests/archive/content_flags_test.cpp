@@ -23,6 +23,26 @@ TEST(ContentFlags, EachOddityIsFlagged) {
   EXPECT_EQ(ComputeContentFlags("A: b\r\n"), kNoHeaderEnd);
 }
 
+// After the first 8-bit byte the scanner no longer stops at 8-bit bytes: what comes
+// after it (in the same call or a later one) must still be flagged, and 8-bit bytes must
+// still count towards a line's length.
+TEST(ContentFlags, OdditiesAfterEightBitTextAreStillFlagged) {
+  const std::string text = "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82";  // UTF-8, 12 bytes
+  const std::string head = "A: b\r\n\r\n" + text + "\r\n";
+  EXPECT_EQ(ComputeContentFlags(head + text + std::string("\0", 1) + "\r\n"), kEightBit | kNul);
+  EXPECT_EQ(ComputeContentFlags(head + text + "\n"), kEightBit | kBareLf);
+  EXPECT_EQ(ComputeContentFlags(head + text + "\rx\r\n"), kEightBit | kBareCr);
+  std::string long_line;
+  while (long_line.size() <= 998) long_line += text;  // 1,008 bytes of 8-bit text
+  EXPECT_EQ(ComputeContentFlags(head + long_line + "\r\n"), kEightBit | kLongLine);
+  EXPECT_EQ(ComputeContentFlags(head + long_line.substr(0, 996) + "\r\n"), kEightBit);
+
+  ContentFlagScanner split;  // the 8-bit byte in one call, the oddity in the next
+  split.Update(head);
+  split.Update(text + "\n\r\n");
+  EXPECT_EQ(split.Finish(), kEightBit | kBareLf);
+}
+
 TEST(ContentFlags, CrAtEndOfInputIsBare) {
   EXPECT_EQ(ComputeContentFlags("A: b\r\n\r\nx\r"), kBareCr);
 }
@@ -64,7 +84,8 @@ TEST(ContentFlags, AgreesWithTheBytewiseDefinitionOnRandomInput) {
   auto next = [&] { return x = x * 1664525 + 1013904223; };
   const char alphabet[] = {'a', 'b', ' ', '\r', '\n', '.', '\0', '\x80', '\xff', 'Z'};
   for (int round = 0; round < 3000; ++round) {
-    std::string m(next() % 2100, 'x');
+    // Every other round is 8-bit text with oddities in it, as mail in most scripts is.
+    std::string m(next() % 2100, round % 2 == 0 ? 'x' : '\xd0');
     const uint32_t density = next() % 200 + 1;
     for (char& c : m)
       if (next() % density == 0) c = alphabet[next() % sizeof(alphabet)];
