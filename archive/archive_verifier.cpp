@@ -11,6 +11,9 @@
 #include "archive/migrations.h"
 #include "archive/tree_checker.h"
 #include "archive/checkpoint_checker.h"
+#include "archive/format/checkpoint.h"
+#include "archive/format/merkle.h"
+#include "archive/tree_store.h"
 
 namespace chainmail {
 namespace {
@@ -161,10 +164,47 @@ Status CheckUnmappedTreeNodes(Database& db, std::vector<VerifyProblem>& problems
   return st.status();
 }
 
-// Each log's stored tree and kept checkpoints; their problems go to `problems`.
-Status CheckTreesAndCheckpoints(Database& db, const std::vector<LogToCheck>& logs,
-                                const std::vector<VerifierKey>& pinned, VerifyReport& report,
-                                std::vector<VerifyProblem>& problems) {
+// The auditor's held checkpoints (VerifyOptions::known_checkpoints) against the stored
+// trees, read in the caller's snapshot. Each note must open under a pinned key named after
+// one of the logs' origins; then that log must be at least its size, with its root there.
+// The tree itself is checked against the leaves by CheckTree.
+void CheckHeldCheckpoints(Database& db, const std::vector<LogToCheck>& logs, const std::vector<std::string>& notes,
+                          const std::vector<VerifierKey>& pinned, std::vector<VerifyProblem>& problems) {
+  for (size_t i = 0; i < notes.size(); ++i) {
+    const std::string what = "held checkpoint #" + std::to_string(i + 1);
+    const std::string_view origin = std::string_view(notes[i]).substr(0, notes[i].find('\n'));
+    const LogToCheck* log = nullptr;
+    for (const LogToCheck& l : logs)
+      if (l.identity.origin == origin) log = &l;
+    if (log == nullptr) {
+      problems.push_back({"", kNoSeq, "", what + ": not a checkpoint of this archive's logs (its origin line names neither)"});
+      continue;
+    }
+    auto held = OpenCheckpoint(notes[i], pinned, log->identity.origin);
+    if (!held.ok()) {
+      problems.push_back({log->name, kNoSeq, "", what + ": not a checkpoint signed by a pinned key: " + held.status().message()});
+      continue;
+    }
+    const std::string name = "held checkpoint at size " + std::to_string(held->size);
+    if (held->size > log->size) {
+      problems.push_back({log->name, kNoSeq, "",
+                          name + ": rollback (the log now has " + std::to_string(log->size) + " leaves)"});
+      continue;
+    }
+    TreeNodeReader nodes(db, log->log);
+    auto root = RootAt(nodes, held->size);
+    if (!root.ok())
+      problems.push_back({log->name, kNoSeq, "", name + ": " + root.status().message()});
+    else if (*root != held->root)
+      problems.push_back({log->name, kNoSeq, "", name + ": fork (the archive's root at that size differs)"});
+  }
+}
+
+// Each log's stored tree and kept checkpoints, then the held ones; their problems go to
+// `problems`.
+Status CheckTreesAndCheckpoints(Database& db, const std::vector<LogToCheck>& logs, const VerifyOptions& options,
+                                VerifyReport& report, std::vector<VerifyProblem>& problems) {
+  const std::vector<VerifierKey>& pinned = options.pinned_keys;
   if (Status s = CheckUnmappedTreeNodes(db, problems); !s.ok()) return s;
   for (const LogToCheck& l : logs) {
     auto add_problem = [&](std::string what) { problems.push_back({l.name, kNoSeq, "", std::move(what)}); };
@@ -174,6 +214,7 @@ Status CheckTreesAndCheckpoints(Database& db, const std::vector<LogToCheck>& log
     report.checkpoints += checked->checked;
     report.checkpoint_signatures_checked = checked->signatures_checked;
   }
+  CheckHeldCheckpoints(db, logs, options.known_checkpoints, pinned, problems);
   return Status::Ok();
 }
 
@@ -256,7 +297,7 @@ Result<VerifyReport> VerifyArchive(const std::string& data_dir, const VerifyOpti
   // the records, this serial part would add its whole time to verify's.
   VerifyReport report;
   std::vector<VerifyProblem> tree_problems;
-  const Status trees = CheckTreesAndCheckpoints(**main_db, logs, options.pinned_keys, report, tree_problems);
+  const Status trees = CheckTreesAndCheckpoints(**main_db, logs, options, report, tree_problems);
   snapshot.reset();
   for (auto& t : pool) t.join();
   if (!worker_error.ok()) return worker_error;

@@ -65,6 +65,11 @@ struct VerifyOptions {
   // Verifier keys whose signatures checkpoints must carry (one per log origin). Empty:
   // checkpoint roots and consistency are still checked, signatures are not.
   std::vector<VerifierKey> pinned_keys;
+  // Checkpoint notes an auditor kept (as the files hold them), each opened under
+  // pinned_keys: its log's tree must have exactly its root at its size. They catch what
+  // the kept checkpoints cannot: a rewrite with the tree recomputed and the checkpoints
+  // that covered it deleted. A note that does not open, a fork or a rollback is a problem.
+  std::vector<std::string> known_checkpoints;
   // Called now and then with (leaves done, total) for progress display. May be empty.
   std::function<void(uint64_t, uint64_t)> progress;
 };

@@ -94,7 +94,7 @@ Status AddLogFiles(Database& db, const LogExport& request, const NoteSigner& sig
     if (!signer) return Status::InvalidArgument("no signing key: cannot sign a checkpoint at the range end");
     auto root = RootAt(nodes, range.end);
     if (!root.ok()) return root.status();
-    auto note = signer(request.origin, range.end, *root);
+    auto note = SignCheckpointNote(signer, request.origin, range.end, *root);
     if (!note.ok()) return note.status();
     *end_note = *note;
   }

@@ -1,5 +1,7 @@
 #include "archive/checkpoint_store.h"
 
+#include "archive/format/checkpoint.h"
+
 namespace chainmail {
 namespace {
 
@@ -9,6 +11,13 @@ StoredCheckpoint FromRow(Statement& st, LogName log) {
 }
 
 }  // namespace
+
+Result<std::string> SignCheckpointNote(const NoteSigner& signer, const std::string& origin, uint64_t size,
+                                       const Hash32& root) {
+  Result<std::string> body = SignableBody(Checkpoint{origin, size, root, {}});
+  if (!body.ok()) return body.status();
+  return signer(*body, origin);
+}
 
 Status StoreCheckpoint(Database& db, const StoredCheckpoint& c) {
   Statement st = db.Prepare(

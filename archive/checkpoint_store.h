@@ -23,8 +23,13 @@ struct StoredCheckpoint {
   int64_t signed_us = 0;
 };
 
-// Signs a checkpoint note for (origin, size, root). Supplied by whoever holds the key.
-using NoteSigner = std::function<Result<std::string>(const std::string& origin, uint64_t size, const Hash32& root)>;
+// Signs a note body (signed_note.h) under a key name with the deployment's checkpoint key:
+// each log's checkpoints (key name = the log's origin) and the manifest of every export
+// bundle. Supplied by whoever holds the key.
+using NoteSigner = std::function<Result<std::string>(const std::string& body, const std::string& key_name)>;
+// The signed checkpoint note of (origin, size, root), signed under the origin.
+Result<std::string> SignCheckpointNote(const NoteSigner& signer, const std::string& origin, uint64_t size,
+                                       const Hash32& root);
 
 Status StoreCheckpoint(Database& db, const StoredCheckpoint& c);  // ignores a duplicate size
 Result<std::vector<StoredCheckpoint>> ListCheckpoints(Database& db, LogName log);

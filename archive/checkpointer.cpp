@@ -92,7 +92,7 @@ void Checkpointer::SignPending(bool force) {
     auto origin = options_.origins.find(c.log);
     Status s = origin == options_.origins.end() ? Status::InvalidArgument("no origin for log") : Status::Ok();
     if (s.ok()) {
-      auto note = signer_(origin->second, c.size, c.root);
+      auto note = SignCheckpointNote(signer_, origin->second, c.size, c.root);
       if (note.ok()) {
         c.note = std::move(*note);
         s = StoreCheckpoint(*db_, c);

@@ -19,7 +19,7 @@ namespace chainmail {
 namespace {
 
 constexpr std::string_view kVerifyText =
-    "chainmail evidence bundle v1 (layout: docs/bundle.md)\n"
+    "chainmail evidence bundle v2 (layout: docs/bundle.md)\n"
     "\n"
     "Verify it with the verifier keys you obtained from the archive's operator, never with\n"
     "the informational copies under keys/:\n"
@@ -29,8 +29,26 @@ constexpr std::string_view kVerifyText =
     "\n"
     "Every line reads `valid` or `INVALID: <reason>`; the exit code is 0 only when all is\n"
     "valid. Without chainmail-verify, `sha256sum -c MANIFEST.sha256` checks the manifest,\n"
-    "and a checkpoint's Ed25519 signature (over the note text up to the blank line) can be\n"
-    "checked with `openssl pkeyutl -verify -rawin`.\n";
+    "MANIFEST.note carries the archive's signature over the manifest's SHA-256, and a\n"
+    "note's Ed25519 signature (over the note text up to the blank line) can be checked\n"
+    "with `openssl pkeyutl -verify -rawin`.\n";
+
+// MANIFEST.note: the manifest's note body signed under the origin of every exported log
+// (one signature line each), so each log's pinned key vouches for what the bundle holds.
+Result<std::string> SignManifest(const NoteSigner& signer, const std::string& manifest,
+                                 const std::vector<std::string>& origins) {
+  if (!signer) return Status::InvalidArgument("no signing key: cannot sign the bundle's manifest");
+  const std::string body = bundle::ManifestNoteBody(manifest);
+  std::string note;
+  for (const std::string& origin : origins) {
+    auto signed_by_one = signer(body, origin);
+    if (!signed_by_one.ok()) return signed_by_one.status();
+    // Every note is the body, a blank line, then its signature line: keep the first
+    // note whole and add only the signature lines of the others.
+    note += note.empty() ? *signed_by_one : signed_by_one->substr(body.size() + 1);
+  }
+  return note;
+}
 
 bool Exported(const ExportRequest& r, LogName log) { return log == LogName::kMessages ? r.messages : r.audit; }
 
@@ -169,6 +187,12 @@ Result<TarFiles> BuildBundleFiles(Database& db, const Identity& identity, const 
         files[bundle::KeyPath(BundleLogName(log))] = key.ToString() + "\n";
   files[std::string(bundle::kVerifyText)] = std::string(kVerifyText);
   files[std::string(bundle::kManifest)] = bundle::BuildManifest(files);
+  std::vector<std::string> origins;
+  for (LogName log : {LogName::kMessages, LogName::kAudit})
+    if (Exported(r, log)) origins.push_back(OriginOf(identity, log));
+  auto note = SignManifest(signer, files[std::string(bundle::kManifest)], origins);
+  if (!note.ok()) return note.status();
+  files[std::string(bundle::kManifestNote)] = std::move(*note);
   return files;
 }
 

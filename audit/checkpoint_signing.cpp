@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "archive/format/checkpoint.h"
+#include "archive/format/signed_note.h"
 
 namespace chainmail {
 
@@ -23,13 +24,7 @@ Result<std::shared_ptr<Ed25519SigningKey>> LoadOrCreateSigningKey(const std::str
 }
 
 NoteSigner CheckpointSigner(std::shared_ptr<Ed25519SigningKey> key) {
-  return [key](const std::string& origin, uint64_t size, const Hash32& root) -> Result<std::string> {
-    Checkpoint c;
-    c.origin = origin;
-    c.size = size;
-    c.root = root;
-    return SignCheckpoint(c, *key);
-  };
+  return [key](const std::string& body, const std::string& key_name) { return SignNote(body, key_name, *key); };
 }
 
 Result<std::vector<VerifierKey>> LogVerifierKeys(const Identity& identity, const Ed25519SigningKey& key) {

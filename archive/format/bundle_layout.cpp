@@ -129,8 +129,12 @@ Result<Checkpoint> PeekCheckpoint(std::string_view note) {
 std::string BuildManifest(const TarFiles& files) {
   std::string out;
   for (const auto& [path, data] : files)
-    if (path != kManifest) out += ToHex(Sha256::Of(data)) + "  " + path + "\n";
+    if (path != kManifest && path != kManifestNote) out += ToHex(Sha256::Of(data)) + "  " + path + "\n";
   return out;
+}
+
+std::string ManifestNoteBody(std::string_view manifest) {
+  return "chainmail evidence bundle v2\nmanifest " + ToHex(Sha256::Of(manifest)) + "\n";
 }
 
 }  // namespace chainmail::bundle

@@ -1,10 +1,14 @@
-// Evidence bundle v1: the paths and small text formats inside the ustar container, the
+// Evidence bundle v2: the paths and small text formats inside the ustar container, the
 // single definition shared by the exporter (archive/, audit/) and the verifier
 // (bundle_verifier.h). docs/bundle.md is its prose twin.
 //
 // Text formats: hash lists are lower-case hex, one hash per line, each line ending "\n";
 // range.txt is "first <F>\nend <E>\n"; MANIFEST.sha256 is sha256sum's "<hex>  <path>\n"
-// in path order. Parsers are strict: they accept exactly what the builders produce.
+// in path order, over every file but itself and MANIFEST.note; MANIFEST.note is a signed
+// note (signed_note.h) whose body is ManifestNoteBody(MANIFEST.sha256), signed by the
+// archive's key under the origin of each exported log, so that what the bundle holds (its
+// records, ranges and every other file) is signed, not only the logs' checkpoints. Parsers
+// are strict: they accept exactly what the builders produce.
 //
 // Pure functions; thread-safe.
 #pragma once
@@ -22,6 +26,7 @@
 namespace chainmail::bundle {
 
 inline constexpr std::string_view kManifest = "MANIFEST.sha256";
+inline constexpr std::string_view kManifestNote = "MANIFEST.note";
 inline constexpr std::string_view kVerifyText = "VERIFY.txt";
 inline constexpr std::string_view kAuditJsonl = "audit.jsonl";
 inline constexpr std::string_view kAuditCsv = "audit.csv";
@@ -69,7 +74,10 @@ Result<KnownProof> ParseKnownProof(std::string_view text);
 // note to its log by origin. Trust comes from OpenCheckpoint with pinned keys.
 Result<Checkpoint> PeekCheckpoint(std::string_view note);
 
-// The manifest of every file in `files` except the manifest itself.
+// The manifest of every file in `files` except the manifest and its note.
 std::string BuildManifest(const TarFiles& files);
+// What MANIFEST.note signs: "chainmail evidence bundle v2\nmanifest <sha256 hex of
+// `manifest`>\n".
+std::string ManifestNoteBody(std::string_view manifest);
 
 }  // namespace chainmail::bundle

@@ -33,6 +33,16 @@ std::set<std::string> RecordDirs(const TarFiles& files) {
   return ids;
 }
 
+// Marks the files the layout names for record `id` (body.zst and the .eml only for a
+// message, or when the record's log is unknown): the record's own verdict accounts for
+// them, whatever it is, so none is reported a second time as a file the layout does not
+// name.
+void AccountForRecordFiles(const TarFiles& files, const std::string& id, bool message, SeenPaths& seen) {
+  for (const std::string& path : {bundle::PayloadPath(id), bundle::SaltPath(id)}) Take(files, path, seen);
+  if (message)
+    for (const std::string& path : {bundle::BodyPath(id), bundle::EmlPath(id)}) Take(files, path, seen);
+}
+
 // Checks one message's body files against its verified payload.
 Status CheckMessageBody(const TarFiles& files, const std::string& id, const MessagePayload& p, SeenPaths& seen) {
   const Bytes* body = Take(files, bundle::BodyPath(id), seen);
@@ -58,6 +68,7 @@ void CheckRecords(const TarFiles& files, const std::vector<CheckedLog>& logs, Re
   for (const std::string& id : RecordDirs(files)) {
     const std::string what = "record " + id;
     auto at = by_id.find(id);
+    AccountForRecordFiles(files, id, at == by_id.end() || at->second.log->type == RecordType::kMessage, seen);
     if (at == by_id.end() || !at->second.log->trusted) {
       out.Invalid(what, "no verified leaf in the bundle for this record");
       continue;

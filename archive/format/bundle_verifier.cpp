@@ -4,6 +4,7 @@
 #include "archive/format/checkpoint.h"
 #include "archive/format/merkle_compact_range.h"
 #include "archive/format/merkle_verify.h"
+#include "archive/format/signed_note.h"
 
 namespace chainmail {
 namespace {
@@ -28,6 +29,36 @@ void CheckManifest(const TarFiles& files, Reporter& out, SeenPaths& seen) {
   const std::string path = path_at < expected.size() ? expected.substr(path_at, expected.find('\n', path_at) - path_at) : "";
   out.Invalid(what, path.empty() ? "does not list exactly the files of the bundle"
                                  : "does not match the bundle at " + path + " (hash, or a file added or removed)");
+}
+
+// MANIFEST.note: the manifest (and so every file it lists: the records, the ranges) signed
+// under the origin of every log the bundle holds, by a pinned key. Without it, records or
+// audit events could be removed from a bundle and its manifest rebuilt unnoticed.
+void CheckManifestNote(const TarFiles& files, const std::vector<CheckedLog>& logs,
+                       const std::vector<VerifierKey>& pinned, bool allow_v1, Reporter& out, SeenPaths& seen) {
+  const std::string what(bundle::kManifestNote);
+  const Bytes* note = Take(files, what, seen);
+  if (!note && allow_v1) {
+    return out.NotChecked(what, "absent (a v1 bundle, accepted with --allow-v1): what it holds is not signed, "
+                                "so records or audit events taken out of it cannot be ruled out");
+  }
+  if (!note) {
+    return out.Invalid(what, "missing: what the bundle holds is not signed, so records or audit events taken out "
+                             "of it would go unnoticed (a bundle older than v2: export it again, or accept it "
+                             "knowingly with --allow-v1)");
+  }
+  const Bytes* manifest = files.count(std::string(bundle::kManifest)) ? &files.at(std::string(bundle::kManifest)) : nullptr;
+  auto opened = OpenNote(*note, pinned);
+  if (!opened.ok()) return out.Invalid(what, "not signed by a pinned key: " + opened.status().message());
+  if (!manifest || opened->body != bundle::ManifestNoteBody(*manifest))
+    return out.Invalid(what, "signs another manifest: files were added, removed or changed after the export");
+  for (const CheckedLog& log : logs) {
+    if (log.origin.empty()) continue;  // its checkpoint did not open: already INVALID
+    bool signed_by_log = false;
+    for (const VerifierKey& key : opened->verified_by) signed_by_log = signed_by_log || key.name() == log.origin;
+    if (!signed_by_log) return out.Invalid(what, "not signed under " + log.origin + " by a pinned key");
+  }
+  out.Valid(what + " (the manifest, signed by a pinned key)");
 }
 
 // The end checkpoint: signed by a pinned key named after the log's origin.
@@ -172,7 +203,7 @@ std::string BundleReport::Line(const BundleItem& item) {
 }
 
 BundleReport VerifyBundle(std::string_view tar, const std::vector<VerifierKey>& pinned,
-                          const std::vector<std::string>& known_notes) {
+                          const std::vector<std::string>& known_notes, bool allow_v1) {
   BundleReport report;
   Reporter out(report);
   auto files = ReadUstar(tar);
@@ -201,6 +232,7 @@ BundleReport VerifyBundle(std::string_view tar, const std::vector<VerifierKey>& 
     if (files->count(bundle::RangePath(name)))
       logs.push_back(CheckLog(*files, std::string(name), pinned, held, out, seen));
   if (logs.empty()) out.Invalid("bundle", "holds no log (no messages/range.txt or audit/range.txt)");
+  CheckManifestNote(*files, logs, pinned, allow_v1, out, seen);
   for (const Checkpoint& h : held) {
     bool matched = false;
     for (const CheckedLog& log : logs) matched = matched || (log.origin == h.origin && log.trusted);

@@ -7,7 +7,10 @@
 // the bundle is never trusted), every leaf (version, record type, log_id, consecutive
 // seq, chain links, non-decreasing time), the root recomputed from the compact range and
 // the leaves against the end checkpoint, the latest checkpoint and its consistency with
-// the end; each held checkpoint (consistent = valid; a different root at its size or a
+// the end; MANIFEST.note, the manifest signed under every log's origin by a pinned key
+// (without it a record or audit event could be taken out and the manifest rebuilt; a
+// bundle older than v2 has none: INVALID, or not checked when `allow_v1`); each held
+// checkpoint (consistent = valid; a different root at its size or a
 // size beyond the latest = INVALID; no proof in the bundle = not checked, never valid);
 // each record (commitment, strict TLV parse, bounded decompression, raw hash and length,
 // the .eml equal to the verified body); audit.jsonl / audit.csv equal to the listing
@@ -41,7 +44,9 @@ struct BundleReport {
 };
 
 // `known_notes` are the checkpoint notes the auditor holds, as the files hold them.
+// `allow_v1` accepts a bundle without MANIFEST.note (written before bundle v2) with that
+// item not checked; anyone can strip the note from a newer bundle, so it is opt-in.
 BundleReport VerifyBundle(std::string_view tar, const std::vector<VerifierKey>& pinned,
-                          const std::vector<std::string>& known_notes);
+                          const std::vector<std::string>& known_notes, bool allow_v1 = false);
 
 }  // namespace chainmail

@@ -69,8 +69,8 @@ Result<Checkpoint> Checkpoint::ParseBody(std::string_view body) {
   return checkpoint;
 }
 
-Result<std::string> SignCheckpoint(const Checkpoint& checkpoint, const Ed25519SigningKey& key) {
-  const std::string body = checkpoint.Body();
+Result<std::string> SignableBody(const Checkpoint& checkpoint) {
+  std::string body = checkpoint.Body();
   // Signing only what reads back identically keeps writer and verifier on one format.
   Result<Checkpoint> reread = Checkpoint::ParseBody(body);
   if (!reread.ok())
@@ -79,7 +79,13 @@ Result<std::string> SignCheckpoint(const Checkpoint& checkpoint, const Ed25519Si
     return Status::InvalidArgument(
         "cannot sign this checkpoint: a field contains a newline, so the body would not "
         "parse back to it");
-  return SignNote(body, checkpoint.origin, key);
+  return body;
+}
+
+Result<std::string> SignCheckpoint(const Checkpoint& checkpoint, const Ed25519SigningKey& key) {
+  Result<std::string> body = SignableBody(checkpoint);
+  if (!body.ok()) return body.status();
+  return SignNote(*body, checkpoint.origin, key);
 }
 
 Result<Checkpoint> OpenCheckpoint(std::string_view note, const std::vector<VerifierKey>& pinned,

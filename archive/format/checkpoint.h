@@ -43,6 +43,10 @@ struct Checkpoint {
   bool operator==(const Checkpoint&) const = default;
 };
 
+// The body to sign for `checkpoint`: its Body(), or InvalidArgument when it would not
+// parse back to the same checkpoint (as SignCheckpoint below).
+Result<std::string> SignableBody(const Checkpoint& checkpoint);
+
 // The signed note of `checkpoint`, signed by `key` under the checkpoint's origin as key
 // name. InvalidArgument when the origin is not a valid key name or the checkpoint would
 // not parse back to itself (an empty line or a newline inside a field).

@@ -14,8 +14,12 @@ struct Field {
 constexpr Field kName{0, 100}, kMode{100, 8}, kUid{108, 8}, kGid{116, 8}, kSize{124, 12},
     kMtime{136, 12}, kChksum{148, 8}, kType{156, 1}, kMagic{257, 6}, kVersion{263, 2};
 
+// Bundle paths are printable ASCII: a name is echoed in reports, where a control byte
+// could rewrite the reader's terminal.
 bool ValidPath(std::string_view path) {
   if (path.empty() || path.size() > kUstarMaxPath || path.front() == '/') return false;
+  for (char c : path)
+    if (c < 0x20 || c > 0x7e) return false;
   size_t start = 0;
   while (true) {
     size_t slash = path.find('/', start);
@@ -56,6 +60,24 @@ void Header(const std::string& path, uint64_t size, char* h) {
   h[kChksum.off + 7] = ' ';
 }
 
+// `name` quoted for a message, each byte outside printable ASCII (and ' and \) as \xHH:
+// a name field read from a bundle can hold any bytes.
+std::string Quoted(std::string_view name) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "'";
+  for (char c : name) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b <= 0x7e && c != '\'' && c != '\\') {
+      out.push_back(c);
+    } else {
+      out += "\\x";
+      out.push_back(kHex[b >> 4]);
+      out.push_back(kHex[b & 15]);
+    }
+  }
+  return out + "'";
+}
+
 bool AllZero(std::string_view s) { return s.find_first_not_of('\0') == std::string_view::npos; }
 
 }  // namespace
@@ -63,8 +85,8 @@ bool AllZero(std::string_view s) { return s.find_first_not_of('\0') == std::stri
 Result<Bytes> WriteUstar(const TarFiles& files) {
   Bytes out;
   for (const auto& [path, data] : files) {
-    if (!ValidPath(path)) return Status::InvalidArgument("not a bundle path: '" + path + "'");
-    if (data.size() > kMaxFileSize) return Status::InvalidArgument(path + " is too large for ustar");
+    if (!ValidPath(path)) return Status::InvalidArgument("not a bundle path: " + Quoted(path));
+    if (data.size() > kMaxFileSize) return Status::InvalidArgument(Quoted(path) + " is too large for ustar");
     char h[kUstarBlock];
     Header(path, data.size(), h);
     out.append(h, kUstarBlock);
@@ -92,19 +114,19 @@ Result<TarFiles> ReadUstar(std::string_view tar) {
     uint64_t size = 0;
     const std::string_view size_field = block.substr(kSize.off, kSize.len - 1);
     if (size_field.find_first_not_of("01234567") != std::string_view::npos)
-      return Status::Corruption("tar: bad size field for '" + path + "'");
+      return Status::Corruption("tar: bad size field for " + Quoted(path));
     for (char c : size_field) size = size * 8 + static_cast<uint64_t>(c - '0');
-    if (!ValidPath(path)) return Status::Corruption("tar: not a bundle path: '" + path + "'");
+    if (!ValidPath(path)) return Status::Corruption("tar: not a bundle path: " + Quoted(path));
     Header(path, size, expect);
     if (std::memcmp(expect, block.data(), kUstarBlock) != 0)
-      return Status::Corruption("tar: header of '" + path + "' is not canonical (checksum, type, mode, owner, time or padding)");
+      return Status::Corruption("tar: header of " + Quoted(path) + " is not canonical (checksum, type, mode, owner, time or padding)");
     if (!files.empty() && files.rbegin()->first >= path)
-      return Status::Corruption("tar: '" + path + "' is out of order or duplicated");
+      return Status::Corruption("tar: " + Quoted(path) + " is out of order or duplicated");
     off += kUstarBlock;
     const uint64_t padded = (size + kUstarBlock - 1) / kUstarBlock * kUstarBlock;
-    if (tar.size() - off < padded) return Status::Corruption("tar: '" + path + "' is truncated");
+    if (tar.size() - off < padded) return Status::Corruption("tar: " + Quoted(path) + " is truncated");
     if (!AllZero(tar.substr(off + size, padded - size)))
-      return Status::Corruption("tar: non-zero padding after '" + path + "'");
+      return Status::Corruption("tar: non-zero padding after " + Quoted(path));
     files.emplace(path, Bytes(tar.substr(off, size)));
     off += padded;
   }

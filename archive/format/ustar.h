@@ -4,7 +4,8 @@
 //
 // The reader accepts exactly what the writer produces and nothing else, so a bundle has
 // one byte form: bad header checksums, other entry types, a prefix, unsorted or duplicate
-// paths, absolute or ".." paths, non-zero padding and data after the end are Corruption.
+// paths, absolute or ".." paths, bytes outside printable ASCII in a path, non-zero padding
+// and data after the end are Corruption. Messages show a name's bytes escaped (\xHH).
 //
 // Whole archives in memory: fine for the bundles chainmail writes today; a streaming
 // writer can replace this without changing the format. Pure functions; thread-safe.
@@ -26,7 +27,8 @@ inline constexpr size_t kUstarMaxPath = 100;
 using TarFiles = std::map<std::string, Bytes>;
 
 // The archive of `files`. InvalidArgument for a path that is empty, longer than
-// kUstarMaxPath, absolute, has an empty, "." or ".." component, or a file of 8 GiB or more.
+// kUstarMaxPath, absolute, has an empty, "." or ".." component or a byte outside printable
+// ASCII, or a file of 8 GiB or more.
 Result<Bytes> WriteUstar(const TarFiles& files);
 
 // Parses an archive written by WriteUstar (strict, see above).

@@ -67,7 +67,7 @@ Result<Note> NoteAt(ApiContext& ctx, LogName log, uint64_t size) {
   TreeNodeReader nodes(db, log);
   auto root = RootAt(nodes, size);
   if (!root.ok()) return root.status();
-  auto note = signer(OriginOf(ctx, log), size, *root);
+  auto note = SignCheckpointNote(signer, OriginOf(ctx, log), size, *root);
   if (!note.ok()) return note.status();
   return Note{*note, size, false};
 }

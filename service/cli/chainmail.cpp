@@ -16,7 +16,9 @@ namespace {
 
 int Usage() {
   std::cerr << "usage: chainmail [--data DIR] [--config FILE] [--set key=value]... COMMAND\n"
-               "  verify            check every record, chain link, blob and index row\n"
+               "  verify [--key VKEY]... [--known-checkpoint FILE]...\n"
+               "                    check every record, chain link, blob and index row, and that\n"
+               "                    each checkpoint you kept is still the log's root at its size\n"
                "  show ID [--raw]   a message's metadata, or (--raw) its exact bytes\n"
                "  import FILE...    archive .eml and mbox files\n"
                "  key show          the verifier keys auditors pin (one per log)\n"

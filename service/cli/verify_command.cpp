@@ -7,6 +7,7 @@
 #include "audit/audit_checker.h"
 #include "audit/checkpoint_signing.h"
 #include "archive/archive.h"
+#include "archive/format/file_bytes.h"
 #include "service/cli/commands.h"
 
 namespace chainmail {
@@ -32,15 +33,22 @@ Result<std::vector<VerifierKey>> PinnedKeys(const Config& config, const std::vec
 
 int VerifyCommand(const Config& config, const std::vector<std::string>& args) {
   std::vector<std::string> keys;
+  VerifyOptions options;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--key" && i + 1 < args.size()) {
       keys.push_back(args[++i]);
+    } else if (args[i] == "--known-checkpoint" && i + 1 < args.size()) {
+      auto note = ReadFileBytes(args[++i]);
+      if (!note) {
+        std::cerr << "chainmail: cannot read " << args[i] << "\n";
+        return 2;
+      }
+      options.known_checkpoints.push_back(std::move(*note));
     } else {
-      std::cerr << "usage: chainmail verify [--key VERIFIER_KEY]...\n";
+      std::cerr << "usage: chainmail verify [--key VERIFIER_KEY]... [--known-checkpoint FILE]...\n";
       return 2;
     }
   }
-  VerifyOptions options;
   options.audit_checker = std::make_shared<AuditChecker>();
   auto pinned = PinnedKeys(config, keys);
   if (!pinned.ok()) {

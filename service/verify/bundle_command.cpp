@@ -13,7 +13,9 @@ namespace {
 
 int Usage(const std::string& why = "") {
   if (!why.empty()) std::cerr << "chainmail-verify: " << why << "\n";
-  std::cerr << "usage: chainmail-verify bundle FILE.tar --key VKEY [--key VKEY]... [--known-checkpoint FILE]...\n";
+  std::cerr << "usage: chainmail-verify bundle FILE.tar --key VKEY [--key VKEY]... [--known-checkpoint FILE]... "
+               "[--allow-v1]\n"
+               "  --allow-v1  accept a bundle written before v2, whose contents are not signed (MANIFEST.note)\n";
   return 2;
 }
 
@@ -23,6 +25,7 @@ int BundleCommand(const std::vector<std::string>& args) {
   std::string path;
   std::vector<VerifierKey> pinned;
   std::vector<std::string> known;
+  bool allow_v1 = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const bool has_value = i + 1 < args.size();
     if (args[i] == "--key" && has_value) {
@@ -33,6 +36,8 @@ int BundleCommand(const std::vector<std::string>& args) {
       auto note = ReadFileBytes(args[++i]);
       if (!note) return Usage("cannot read " + args[i]);
       known.push_back(std::move(*note));
+    } else if (args[i] == "--allow-v1") {
+      allow_v1 = true;
     } else if (path.empty() && !args[i].starts_with("--")) {
       path = args[i];
     } else {
@@ -42,7 +47,7 @@ int BundleCommand(const std::vector<std::string>& args) {
   if (path.empty() || pinned.empty()) return Usage(pinned.empty() && !path.empty() ? "pin at least one --key" : "");
   auto tar = ReadFileBytes(path);
   if (!tar) return Usage("cannot read " + path);
-  const BundleReport report = VerifyBundle(*tar, pinned, known);
+  const BundleReport report = VerifyBundle(*tar, pinned, known, allow_v1);
   for (const BundleItem& item : report.items) std::cout << BundleReport::Line(item) << "\n";
   const size_t invalid = report.Count(BundleItem::Verdict::kInvalid);
   std::cout << "summary: " << report.Count(BundleItem::Verdict::kValid) << " valid, " << invalid

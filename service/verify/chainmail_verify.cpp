@@ -1,6 +1,6 @@
 // chainmail-verify: the offline verifier auditors run (INTEGRITY.md "The offline
 // verifier"). Links only archive/format, OpenSSL and zstd.
-//   chainmail-verify bundle FILE.tar --key VKEY [--key VKEY]... [--known-checkpoint FILE]...
+//   chainmail-verify bundle FILE.tar --key VKEY [--key VKEY]... [--known-checkpoint FILE]... [--allow-v1]
 //   chainmail-verify inclusion   --index I --size N --leaf-hash HEX --root HEX --proof HEX,...
 //   chainmail-verify consistency --size1 M --size2 N --root1 HEX --root2 HEX --proof HEX,...
 // Exit 0 valid, 1 invalid, 2 usage.
@@ -15,7 +15,7 @@ namespace {
 
 int Usage() {
   std::cerr << "usage: chainmail-verify COMMAND ...\n"
-               "  bundle FILE.tar --key VKEY [--key VKEY]... [--known-checkpoint FILE]...\n"
+               "  bundle FILE.tar --key VKEY [--key VKEY]... [--known-checkpoint FILE]... [--allow-v1]\n"
                "  inclusion   --index I --size N --leaf-hash HEX --root HEX --proof HEX,...\n"
                "  consistency --size1 M --size2 N --root1 HEX --root2 HEX --proof HEX,...\n"
                "  (--proof \"\" is the empty proof; exit 0 valid, 1 invalid, 2 usage)\n";

@@ -7,6 +7,7 @@
 #include "archive/archive_verifier.h"
 #include "archive/checkpoint_store.h"
 #include "archive/format/checkpoint.h"
+#include "archive/format/signed_note.h"
 #include "archive/format/signing_key.h"
 #include "archive/format/verifier_key.h"
 #include "archive/tree_store.h"
@@ -28,8 +29,8 @@ Signed OpenSigned(const std::string& dir, std::chrono::milliseconds interval = s
   o.min_free_bytes = 0;
   o.checkpoint_interval = interval;
   auto key = s.key;
-  o.checkpoint_signer = [key](const std::string& origin, uint64_t size, const Hash32& root) {
-    return SignCheckpoint(Checkpoint{origin, size, root, {}}, *key);
+  o.checkpoint_signer = [key](const std::string& body, const std::string& key_name) {
+    return SignNote(body, key_name, *key);
   };
   auto a = Archive::Open(o);
   EXPECT_TRUE(a.ok()) << a.status().message();

@@ -7,6 +7,7 @@
 
 #include "archive/format/bundle_layout.h"
 #include "archive/format/checkpoint.h"
+#include "archive/format/signed_note.h"
 #include "archive/tree_store.h"
 #include "audit/checkpoint_signing.h"
 #include "audit/decided_ingest.h"
@@ -74,8 +75,24 @@ int64_t SignedArchive::ReceivedUs(uint64_t message_seq) {
   return st.Int(0);
 }
 
-Bytes Pack(TarFiles files, bool fix_manifest) {
+std::string SignedArchive::ManifestNote(const TarFiles& files, const std::vector<std::string>& origins) const {
+  std::vector<std::string> names = origins;
+  if (names.empty()) {
+    if (files.count(bundle::RangePath(bundle::kMessagesLog))) names.push_back(archive_->identity().messages_origin);
+    if (files.count(bundle::RangePath(bundle::kAuditLog))) names.push_back(archive_->identity().audit_origin);
+  }
+  const std::string body = bundle::ManifestNoteBody(files.at(std::string(bundle::kManifest)));
+  std::string note;
+  for (const std::string& name : names) {
+    const std::string one = *SignNote(body, name, *key_);
+    note += note.empty() ? one : one.substr(body.size() + 1);
+  }
+  return note;
+}
+
+Bytes Pack(TarFiles files, bool fix_manifest, const SignedArchive* signer) {
   if (fix_manifest) files[std::string(bundle::kManifest)] = bundle::BuildManifest(files);
+  if (fix_manifest && signer) files[std::string(bundle::kManifestNote)] = signer->ManifestNote(files);
   return *WriteUstar(files);
 }
 

@@ -30,6 +30,9 @@ class SignedArchive {
   // A checkpoint note of `log` at `size` signed with the archive's key (root from the tree
   // unless `root` is given).
   std::string NoteAt(LogName log, uint64_t size, const Hash32* root = nullptr);
+  // MANIFEST.note for `manifest`, signed with the archive's key under the origin of each
+  // log `files` holds (or under `origins` when given), as the exporter signs it.
+  std::string ManifestNote(const TarFiles& files, const std::vector<std::string>& origins = {}) const;
   uint64_t LogSize(LogName log);
   int64_t ReceivedUs(uint64_t message_seq);
 
@@ -46,8 +49,10 @@ class SignedArchive {
   std::vector<RecordId> ids_;
 };
 
-// Re-packs `files`, first recomputing the manifest when `fix_manifest`.
-Bytes Pack(TarFiles files, bool fix_manifest);
+// Re-packs `files`. With `fix_manifest` the manifest is recomputed first, and with `signer`
+// MANIFEST.note is signed again over it, as only a holder of the key could: tests of the
+// checks behind the manifest use both, tests of the note itself neither or only the first.
+Bytes Pack(TarFiles files, bool fix_manifest, const SignedArchive* signer = nullptr);
 // The first INVALID item's "what: reason", or "" when none.
 std::string FirstInvalid(const BundleReport& report);
 

@@ -34,10 +34,13 @@ namespace chainmail::testing {
 namespace {
 
 // SHA-256 of golden/bundle.tar.
-constexpr char kGoldenTarSha256[] = "9517f90fbc279a9de2ba38d8b3333f098b757579898eeb07ec4ecc938cdf4da0";
+constexpr char kGoldenTarSha256[] = "60c98900861423526d87dbbec63835c479f67ae147fffc18a17593cd2c09e602";
+// SHA-256 of golden/bundle-v1.tar: the same bundle as bundle v1 wrote it (no MANIFEST.note).
+constexpr char kGoldenV1TarSha256[] = "9517f90fbc279a9de2ba38d8b3333f098b757579898eeb07ec4ecc938cdf4da0";
 
 const std::string kGoldenDir = CHAINMAIL_GOLDEN_DIR;
 const std::string kTarPath = kGoldenDir + "/bundle.tar";
+const std::string kV1TarPath = kGoldenDir + "/bundle-v1.tar";
 const std::string kKeysPath = kGoldenDir + "/verifier-keys.txt";
 const std::string kHeldMessagesPath = kGoldenDir + "/held-messages-2.txt";
 const std::string kHeldAuditPath = kGoldenDir + "/held-audit-1.txt";
@@ -204,6 +207,13 @@ std::vector<VerifierKey> GoldenKeys() {
   return keys;
 }
 
+// The first INVALID item as chainmail-verify prints it, or "".
+std::string FirstInvalidLine(const BundleReport& report) {
+  for (const BundleItem& item : report.items)
+    if (item.verdict == BundleItem::Verdict::kInvalid) return BundleReport::Line(item);
+  return "";
+}
+
 // The paths whose bytes differ between two bundles (or that only one has).
 std::vector<std::string> DifferingFiles(const TarFiles& a, const TarFiles& b) {
   std::vector<std::string> out;
@@ -284,6 +294,32 @@ TEST(GoldenBundle, CommittedBundleStillVerifies) {
     }
   EXPECT_NE(run.out.find("messages: held checkpoint at size 2: valid\n"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("audit: held checkpoint at size 1: valid\n"), std::string::npos) << run.out;
+}
+
+// A bundle v1 handed out before MANIFEST.note still verifies, but only when the auditor
+// accepts knowingly that its contents are not signed: stripping the note from a v2
+// bundle must not pass silently.
+TEST(GoldenBundle, V1BundleVerifiesOnlyWithAllowV1) {
+  const Bytes tar = ReadGolden(kV1TarPath);
+  EXPECT_EQ(ToHex(Sha256::Of(tar)), kGoldenV1TarSha256);
+  const std::vector<std::string> held = {ReadGolden(kHeldMessagesPath), ReadGolden(kHeldAuditPath)};
+  const std::vector<VerifierKey> keys = GoldenKeys();
+  ASSERT_EQ(keys.size(), 2u);
+
+  const BundleReport strict = VerifyBundle(tar, keys, held);
+  EXPECT_EQ(strict.Count(BundleItem::Verdict::kInvalid), 1u);
+  EXPECT_EQ(FirstInvalidLine(strict).rfind("MANIFEST.note: INVALID: missing", 0), 0u) << FirstInvalidLine(strict);
+  const BundleReport allowed = VerifyBundle(tar, keys, held, /*allow_v1=*/true);
+  EXPECT_TRUE(allowed.ok()) << FirstInvalidLine(allowed);
+  EXPECT_EQ(allowed.Count(BundleItem::Verdict::kNotChecked), 1u);
+
+  const std::vector<std::string> args = {"bundle", kV1TarPath, "--key", keys[0].ToString(), "--key", keys[1].ToString()};
+  EXPECT_EQ(RunBinary("chainmail-verify", args).exit_code, 1);
+  std::vector<std::string> with_flag = args;
+  with_flag.push_back("--allow-v1");
+  const RunResult run = RunBinary("chainmail-verify", with_flag);
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("MANIFEST.note: not checked: absent (a v1 bundle"), std::string::npos) << run.out;
 }
 
 TEST(GoldenBundle, AnyChangedByteOfTheCommittedBundleIsCaught) {

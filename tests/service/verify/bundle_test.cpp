@@ -15,6 +15,7 @@
 #include "archive/format/payload_tags.h"
 #include "archive/format/record_id.h"
 #include "archive/format/sha256.h"
+#include "archive/format/signed_note.h"
 #include "audit/audit_event.h"
 #include "tests/service/verify/bundle_fixture.h"
 
@@ -46,7 +47,7 @@ class Bundle : public ::testing::Test {
   std::string Tampered(const std::function<void(TarFiles&)>& edit, bool fix_manifest = true) {
     TarFiles copy = *files_;
     edit(copy);
-    return FirstInvalid(Verify(Pack(copy, fix_manifest)));
+    return FirstInvalid(Verify(Pack(copy, fix_manifest, archive_)));
   }
   static std::string Id(int i) { return archive_->ids()[i].ToString(); }
 
@@ -148,6 +149,53 @@ TEST_F(Bundle, ManifestMismatchIsCaught) {
                 .find("MANIFEST.sha256: does not match the bundle at " + bundle::EmlPath(Id(0))), std::string::npos);
   EXPECT_NE(Tampered([](TarFiles& f) { Flip(f[std::string(bundle::kManifest)], 3); }, false).find("MANIFEST.sha256"),
             std::string::npos);
+}
+
+// A reviewer's attack on bundle v1: take one message out (its record files and .eml) and
+// rebuild MANIFEST.sha256. Every remaining file still verified, since only the logs'
+// checkpoints were signed. MANIFEST.note signs the manifest itself.
+TEST_F(Bundle, RecordRemovedWithTheManifestRebuiltIsCaughtByTheSignedManifest) {
+  TarFiles f = *files_;
+  const std::string id = Id(3);
+  for (const std::string& path : {bundle::PayloadPath(id), bundle::SaltPath(id), bundle::BodyPath(id), bundle::EmlPath(id)})
+    ASSERT_EQ(f.erase(path), 1u) << path;
+  EXPECT_EQ(FirstInvalid(Verify(Pack(f, /*fix_manifest=*/true))),
+            "MANIFEST.note: signs another manifest: files were added, removed or changed after the export");
+  // Control: re-signed with the archive's key, the smaller selection is a valid bundle, as
+  // an export of fewer messages is. The signature is what caught the removal.
+  EXPECT_EQ(FirstInvalid(Verify(Pack(f, true, archive_))), "");
+}
+
+// The range start is no longer free either: moving it changes range.txt, which the signed
+// manifest lists.
+TEST_F(Bundle, RangeMovedWithTheManifestRebuiltIsCaughtByTheSignedManifest) {
+  TarFiles f = *files_;
+  f[bundle::RangePath("audit")] = bundle::FormatRange({1, bundle::ParseRange(f[bundle::RangePath("audit")])->end});
+  const BundleReport report = Verify(Pack(f, true));
+  bool note_invalid = false;
+  for (const BundleItem& item : report.items)
+    note_invalid = note_invalid || (item.what == "MANIFEST.note" && item.verdict == BundleItem::Verdict::kInvalid);
+  EXPECT_TRUE(note_invalid) << FirstInvalid(report);
+}
+
+TEST_F(Bundle, MissingManifestNoteIsInvalid) {
+  TarFiles f = *files_;
+  f.erase(std::string(bundle::kManifestNote));
+  const std::string got = FirstInvalid(Verify(Pack(f, false)));
+  EXPECT_EQ(got.rfind("MANIFEST.note: missing: what the bundle holds is not signed", 0), 0u) << got;
+}
+
+TEST_F(Bundle, ManifestNoteMustBeSignedUnderEveryExportedLogByAPinnedKey) {
+  TarFiles f = *files_;
+  f[std::string(bundle::kManifestNote)] = archive_->ManifestNote(f, {archive_->archive().identity().messages_origin});
+  EXPECT_EQ(FirstInvalid(Verify(Pack(f, false))),
+            "MANIFEST.note: not signed under " + archive_->archive().identity().audit_origin + " by a pinned key");
+
+  auto other = Ed25519SigningKey::Generate();
+  const std::string body = bundle::ManifestNoteBody(f[std::string(bundle::kManifest)]);
+  f[std::string(bundle::kManifestNote)] = *SignNote(body, archive_->archive().identity().messages_origin, *other);
+  const std::string got = FirstInvalid(Verify(Pack(f, false)));
+  EXPECT_EQ(got.rfind("MANIFEST.note: not signed by a pinned key", 0), 0u) << got;
 }
 
 TEST_F(Bundle, EditedListingsAreCaughtEvenWithTheManifestFixed) {
@@ -271,7 +319,7 @@ class ForgedPurge : public Bundle {
   }
   std::vector<std::string> Invalids(const TarFiles& f) {
     std::vector<std::string> out;
-    for (const auto& item : Verify(Pack(f, true)).items)
+    for (const auto& item : Verify(Pack(f, true, archive_)).items)
       if (item.verdict == BundleItem::Verdict::kInvalid) out.push_back(item.what + ": " + item.reason);
     return out;
   }
@@ -321,7 +369,7 @@ TEST_F(ForgedPurge, ForgedEventAppendedPastTheSignedCheckpointIsCaught) {
             invalid.end());
   // Left at its old end, the range no longer matches the leaves.
   f[bundle::RangePath("audit")] = bundle::FormatRange({0, end});
-  EXPECT_EQ(FirstInvalid(Verify(Pack(f, true))), "audit: leaves [0, " + std::to_string(end) + "): leaves.bin holds " +
+  EXPECT_EQ(FirstInvalid(Verify(Pack(f, true, archive_))), "audit: leaves [0, " + std::to_string(end) + "): leaves.bin holds " +
                                 std::to_string((end + 1) * kLeafSize) + " bytes, not " + std::to_string(end) +
                                 " leaves of 132");
 }
@@ -347,7 +395,7 @@ TEST_F(ForgedPurge, ForgedEventInPlaceOfTheLastEventIsCaught) {
   f[bundle::CheckpointEndPath("audit")] = f[bundle::CheckpointLatestPath("audit")] =
       archive_->NoteAt(LogName::kAudit, end, &forged_root);
   f[bundle::ConsistencyEndLatestPath("audit")] = "";
-  EXPECT_EQ(FirstInvalid(Verify(Pack(f, true))), "");
+  EXPECT_EQ(FirstInvalid(Verify(Pack(f, true, archive_))), "");
 }
 
 TEST(BundleExport, NoBundleWhenTheExportCannotBeAudited) {

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "tests/archive/archive_test_util.h"
@@ -59,6 +60,35 @@ TEST(Ustar, ReaderIsStrict) {
   Bytes b = *WriteUstar({{"b", "1"}});
   Bytes a = *WriteUstar({{"a", "1"}});
   EXPECT_FALSE(ReadUstar(b.substr(0, 1024) + a).ok());
+}
+
+// The first header with its name and size fields overwritten (the reader checks both
+// before the checksum).
+Bytes WithFields(Bytes tar, const std::string& name, const std::string& size) {
+  std::memset(&tar[0], 0, 100);
+  std::memcpy(&tar[0], name.data(), name.size());
+  std::memcpy(&tar[124], size.data(), size.size());
+  return tar;
+}
+
+TEST(Ustar, BinaryNameIsEscapedInMessages) {
+  const std::string name = "\x1b[2J\x07" "evil\n'\\\xff";
+  auto r = ReadUstar(WithFields(*WriteUstar({{"a", "1"}}), name, "9x"));
+  ASSERT_FALSE(r.ok());
+  const std::string& m = r.status().message();
+  EXPECT_EQ(m, "tar: bad size field for '\\x1b[2J\\x07evil\\x0a\\x27\\x5c\\xff'");
+  for (char c : m) EXPECT_TRUE(c >= 0x20 && c <= 0x7e) << "byte " << static_cast<int>(static_cast<unsigned char>(c));
+}
+
+TEST(Ustar, PathWithAControlByteIsNotABundlePath) {
+  // A canonical header for a name with an escape byte: refused, and the name escaped.
+  EXPECT_FALSE(WriteUstar({{"a\x1b[31m", ""}}).ok());
+  EXPECT_FALSE(WriteUstar({{"caf\xc3\xa9", ""}}).ok());
+  Bytes tar = *WriteUstar({{"abcde", ""}});
+  tar = WithFields(tar, "a\x1b[31m", "00000000000");
+  auto r = ReadUstar(tar);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "tar: not a bundle path: 'a\\x1b[31m'");
 }
 
 }  // namespace
