@@ -73,7 +73,7 @@ SearchSql BuildSearch(const MessageFilter& f, const TextSearch& text, const std:
   }
   if (f.mail_from) s.Where("m.mail_from = ?", *f.mail_from);
   // The address kinds are message_index.h's AddressKind.
-  if (f.rcpt_to && text.attached) {
+  if (f.rcpt_to && text.attached && !f.envelope_recipients_only) {
     s.Where("m.record_id IN (SELECT record_id FROM message_addresses WHERE address = ? AND kind = 0 "
             "UNION SELECT record_id FROM fulltext.record_recipients WHERE address = ?)", *f.rcpt_to);
     s.values.push_back(*f.rcpt_to);
@@ -224,6 +224,7 @@ std::string MessageFilter::Canonical() const {
   };
   text("mail_from", mail_from);
   text("rcpt_to", rcpt_to);
+  if (envelope_recipients_only) out += "envelope_recipients_only\n";
   text("from", from);
   text("to", to);
   text("cc", cc);

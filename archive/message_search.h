@@ -29,7 +29,9 @@
 //
 // Envelope recipients: rcpt_to matches the envelope recipients and the recipients of
 // record (journal reports, X-Gm-Original-To) that the full-text index holds, whenever its
-// file exists (with or without text).
+// file exists (with or without text) — unless envelope_recipients_only, for a caller that
+// may not learn anything about headers and bodies: recipients of record are read from
+// them, so matching them would answer yes or no about their content.
 //
 // Functions over a caller-owned Database (read-only is enough); one thread per Database.
 #pragma once
@@ -62,6 +64,7 @@ std::optional<uint32_t> FlagBit(std::string_view name);
 struct MessageFilter {
   std::optional<std::string> mail_from;                    // envelope sender address; "" is the null sender <>
   std::optional<std::string> rcpt_to;                      // one envelope recipient address
+  bool envelope_recipients_only = false;                   // rcpt_to ignores recipients of record
   std::optional<std::string> from, to, cc;                 // one address of that header field
   std::optional<std::string> subject;                      // contained in the decoded Subject (ASCII case-insensitive)
   std::optional<std::string> message_id;                   // the Message-ID, with or without <>

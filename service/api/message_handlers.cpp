@@ -1,10 +1,13 @@
 // Message routes: search, read (metadata and envelope), case labels. Officers see
 // everything; auditors see envelope-level fields only (id, seq, received time, envelope,
 // size, hashes, flags, decision) and may not filter on anything header-derived — such a
-// filter is a 403 before anything is looked up, so it never answers yes or no. Every
-// search and read is committed to the audit log before the answer is returned, naming
-// the leaves of the messages it shows; a label change commits with its message.label
-// event. The raw bytes and the inclusion proof are in message_content_handlers.cpp.
+// filter is a 403 before anything is looked up, so it never answers yes or no. For the
+// same reason an auditor's rcpt_to matches envelope recipients only, never the recipients
+// of record read from headers and journal report bodies (X-Gm-Original-To, a journal's
+// To:), which an officer's also matches. Every search and read is committed to the audit
+// log before the answer is returned, naming the leaves of the messages it shows; a label
+// change commits with its message.label event. The raw bytes and the inclusion proof
+// are in message_content_handlers.cpp.
 #include <chrono>
 
 #include "archive/format/json_text.h"
@@ -107,6 +110,7 @@ Checked<SearchRequest> ParseSearch(ApiContext& ctx, const Call& call) {
     f.*(t.member) = *v;
   }
   if (f.mail_from && *f.mail_from == "<>") f.mail_from = "";  // the null reverse-path
+  f.envelope_recipients_only = call.role() != Role::kOfficer;
   for (const TimeField& t : kTimeFields) {
     auto v = p->Time(t.name);
     if (!v.ok()) return v.error();

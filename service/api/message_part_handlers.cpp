@@ -1,5 +1,6 @@
 // A message as an officer reads it: its MIME part tree with the decoded text, and one
-// part's decoded content (officers only; both audited as reads before anything is sent).
+// part's decoded content (officers only; both audited as reads before anything is sent,
+// a part's read attempt before a 404 or 409 that would tell the message's structure).
 //
 // Both are derived again from the archived bytes on every request (archive/mime
 // ExtractMime is deterministic and bounded), so they never lag behind ingest and never
@@ -91,14 +92,13 @@ std::string RecipientsJson(const std::vector<RecordRecipient>& recipients) {
   return a.Done();
 }
 
-// The part number of the route's {n}: digits only, a listed part, else 400/404.
-Checked<const MimePart*> PartFromPath(const Call& call, const MimeExtraction& m) {
+// The part number of the route's {n}: digits only, else 400. Whether the message has
+// that part is for the caller to answer, once the attempt is audited.
+Checked<uint32_t> PartNumber(const Call& call) {
   const std::string& text = call.path.at("n");
   if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos)
     return BadParameter("n", "n must be a part number (0 is the message itself; see /parts)");
-  const size_t n = std::stoul(text);
-  if (n >= m.parts.size()) return NotFoundProblem("the message has no part " + text);
-  return &m.parts[n];
+  return static_cast<uint32_t>(std::stoul(text));
 }
 
 // RFC 6266 filename for a part: its own name made safe, or "<id>-part<n>".
@@ -172,19 +172,22 @@ Checked<ApiResponse> GetMessagePart(ApiContext& ctx, const Call& call) {
   const bool as_text = as->value_or("decoded") == "text";
   auto id = MessageIdFromPath(call);
   if (!id.ok()) return id.error();
+  auto n = PartNumber(call);
+  if (!n.ok()) return n.error();
   const MimeLimits limits;
   auto message = LoadMessage(ctx, *id, limits);
   if (!message.ok()) return message.error();
+  // Audited before any answer that depends on the message's structure: "no part n" and
+  // "part n is a container" tell the part count and content types as the part does.
+  if (Status s = AuditRead(ctx, call, *id, message->target, *n); !s.ok()) return Unaudited(s);
   const MimeExtraction m = ExtractMime(message->bytes, limits);
-  auto part = PartFromPath(call, m);
-  if (!part.ok()) return part.error();
-  const MimePart& p = **part;
+  if (*n >= m.parts.size()) return NotFoundProblem("the message has no part " + std::to_string(*n));
+  const MimePart& p = m.parts[*n];
   if (!p.is_leaf)
     return ApiError{409, "not-a-leaf-part", "Not a leaf part",
                     "part " + std::to_string(p.index) + " is a " + p.content_type +
                         " container; read its children (see /parts) or the whole message at /raw",
                     "n", {}};
-  if (Status s = AuditRead(ctx, call, *id, message->target, p.index); !s.ok()) return Unaudited(s);
 
   ApiResponse r;
   std::string content = DecodePartContent(message->bytes, p, limits);

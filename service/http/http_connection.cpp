@@ -9,10 +9,13 @@
 #include <Poco/String.h>
 #include <Poco/Timestamp.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
-#include <optional>
+#include <iostream>
 #include <istream>
+#include <optional>
 #include <ostream>
 
 #include "service/api/problem.h"
@@ -26,9 +29,11 @@ using Clock = ConnectionWatchdog::Clock;
 
 // After a refusal the client may still be sending (a body we will not read): closing at
 // once would reset the connection and could destroy our answer before the client reads
-// it. So stop sending, then read and drop what still comes, briefly and boundedly.
+// it. So stop sending, then read and drop what still comes, briefly and boundedly: for
+// 1 s at most, and at most 8 MiB (a body a few times http.max_body_bytes's default, sent
+// without waiting for our answer, is drained in full over a fast link).
 constexpr std::chrono::milliseconds kLinger{1000};
-constexpr size_t kLingerBytes = 1 << 20;
+constexpr size_t kLingerBytes = 8 << 20;
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -43,25 +48,41 @@ ApiError Malformed(std::string detail) {
   return Problem(400, "malformed-request", "Malformed request", std::move(detail));
 }
 
+// How Send ended: a streamed body that failed part-way (`status`), and whether that was
+// the client going away (a hang-up is not worth a log line) or the stream itself.
+struct Sent {
+  Status status;
+  bool client_gone = false;
+};
+
 // Writes `out`; for a HEAD request (`head`) only its head — the header fields GET's answer
 // has, Content-Length included for a plain body — and a streamed body is never produced.
-void Send(Poco::Net::HTTPServerResponse& resp, const ApiResponse& out, bool head) {
+Sent Send(Poco::Net::HTTPServerResponse& resp, const ApiResponse& out, bool head) {
   resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(out.status));
   resp.setContentType(out.content_type);
   for (const auto& [name, value] : out.headers) resp.add(name, value);
+  Sent sent;
   if (out.stream) {
     resp.setChunkedTransferEncoding(true);
     std::ostream& os = resp.send();
-    if (head) return;
-    out.stream([&os](std::string_view piece) {
+    if (head) return sent;
+    sent.status = out.stream([&os, &sent](std::string_view piece) {
       os.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      sent.client_gone = !os.good();
       return os.good() ? Status::Ok() : Status::IoError("the client went away");
     });
-    return;
+    return sent;
   }
   resp.setContentLength64(static_cast<Poco::Int64>(out.body.size()));
   std::ostream& os = resp.send();
   if (!head) os.write(out.body.data(), static_cast<std::streamsize>(out.body.size()));
+  return sent;
+}
+
+std::string HeaderOf(const ApiResponse& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers)
+    if (Poco::icompare(k, std::string(name)) == 0) return v;
+  return "";
 }
 
 // What a MessageException from Poco's parsing of a request head means for the client.
@@ -121,14 +142,17 @@ void HttpConnection::run() {
   Poco::Net::StreamSocket& sock = socket();
   const uint64_t id = state_.watchdog.Register(sock.impl()->sockfd(), Clock::now() + state_.options.timeout);
   if (id == 0) return;  // the server is stopping
+  // The session closes the socket when it is destroyed: declared here so that this
+  // happens after lingering and after Unregister (watchdog contract), never before.
+  std::optional<Poco::Net::HTTPServerSession> session;
   try {
+    session.emplace(sock, state_.params);
     client_ = UnmapIpv4(sock.peerAddress().host()).toString();
     std::optional<ConnectionLimiter::Slot> slot = state_.limiter.TryAcquire(client_);
     if (slot) {
-      Converse(id);
+      Converse(*session, id);
     } else {
-      Poco::Net::HTTPServerSession session(sock, state_.params);
-      Poco::Net::HTTPServerResponseImpl response(session);
+      Poco::Net::HTTPServerResponseImpl response(*session);
       response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
       ApiError busy = UnavailableProblem("too many connections (http.max_connections, http.max_connections_per_ip)");
       Refuse(response, busy, "");
@@ -137,7 +161,7 @@ void HttpConnection::run() {
     // A client gone mid-way, a TLS failure, a timeout: nothing more can be said to it.
     linger_ = false;
   }
-  if (linger_) Linger();
+  if (linger_ && !aborted_) Linger();
   state_.watchdog.Unregister(id);
 }
 
@@ -160,8 +184,21 @@ void HttpConnection::Linger() {
   }
 }
 
-void HttpConnection::Converse(uint64_t id) {
-  Poco::Net::HTTPServerSession session(socket(), state_.params);
+void HttpConnection::Abort(const ApiResponse& answer, const Status& why) {
+  aborted_ = true;
+  std::cerr << "chainmaild: REST " << HeaderOf(answer, "X-Request-Id") << " " << client_
+            << ": the streamed answer failed part-way, connection aborted without its last chunk: "
+            << why.message() << std::endl;
+  // On the fd itself, under TLS too: no close_notify, which would look like a clean end.
+  // Closing then resets (SO_LINGER 0); the shutdown makes the response's terminating
+  // chunk, written when it is destroyed, fail instead of going out.
+  const int fd = socket().impl()->sockfd();
+  const linger reset{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+  ::shutdown(fd, SHUT_RDWR);
+}
+
+void HttpConnection::Converse(Poco::Net::HTTPServerSession& session, uint64_t id) {
   // The first request's deadline runs from the accept (Register), TLS handshake included;
   // each later one's from its first byte.
   bool first = true;
@@ -283,8 +320,11 @@ bool HttpConnection::Serve(Poco::Net::HTTPServerRequestImpl& req, Poco::Net::HTT
   }
   r.path = std::move(target->path);
   r.query = std::move(target->query);
-  Send(resp, state_.api.Handle(r), method == "HEAD");
-  return true;
+  const ApiResponse answer = state_.api.Handle(r);
+  const Sent sent = Send(resp, answer, method == "HEAD");
+  if (sent.status.ok()) return true;
+  if (!sent.client_gone) Abort(answer, sent.status);
+  return false;
 }
 
 void HttpConnection::RefuseHead(Poco::Net::HTTPServerSession& session, const ApiError& problem) {

@@ -22,6 +22,15 @@
 // Everything else goes to Api::Handle; keep-alive otherwise. A HEAD gets the head of the
 // answer only (Api serves it as GET, route.h); a streamed body is not produced.
 //
+// A streamed body that fails part-way (the stored bytes do not match their hash, a blob
+// cannot be read) cannot change the status already sent: it is logged and the connection
+// is aborted without the terminating chunk (reset, never reused), so the client sees an
+// incomplete transfer rather than a complete-looking 200.
+//
+// Closing: the socket is closed only after the connection has unregistered from the
+// watchdog (which may shut down a registered fd, and must never touch a reused one), and
+// after a refusal only once it has lingered (Linger()).
+//
 // HttpServerState is what all connections of one server share; the server owns it and
 // keeps it alive until every connection thread has ended. Thread safety: a connection
 // lives on one thread; the state's members are each thread-safe.
@@ -69,20 +78,26 @@ class HttpConnection : public Poco::Net::TCPServerConnection {
   void run() override;
 
  private:
-  void Converse(uint64_t watch_id);
+  void Converse(Poco::Net::HTTPServerSession& session, uint64_t watch_id);
   // One request whose head has arrived; false when the connection must close after it.
   bool Serve(Poco::Net::HTTPServerRequestImpl& request, Poco::Net::HTTPServerResponseImpl& response,
              uint64_t watch_id);
+  // Ends the connection after a streamed body failed part-way: logs `why`, shuts the
+  // socket down at once (so the response's terminating chunk is never written) and
+  // marks it to be reset at close.
+  void Abort(const ApiResponse& answer, const Status& why);
   // Answers `problem` and marks the connection for closing.
   void Refuse(Poco::Net::HTTPServerResponseImpl& response, const ApiError& problem, const std::string& method);
   // The same for a request whose head could not be read (no request object to answer).
   void RefuseHead(Poco::Net::HTTPServerSession& session, const ApiError& problem);
-  // Closes after a refusal without resetting the answer away (see kLinger).
+  // After a refusal, before the socket is closed: stops sending and drains what the
+  // client still sends, so that closing does not reset the answer away (see kLinger).
   void Linger();
 
   HttpServerState& state_;
   std::string client_;    // the peer's IP address
   bool linger_ = false;   // a refusal was sent: close with Linger()
+  bool aborted_ = false;  // a streamed answer failed: reset, never linger
 };
 
 }  // namespace chainmail

@@ -1,0 +1,191 @@
+// HttpConnection over real loopback sockets: the real HttpServer in front of the real Api
+// over a temp archive (ApiFixture), spoken to by a raw socket client so that what
+// the client sees (every byte, an end of stream, a reset) is what is checked:
+//   - a streamed body that fails part-way never ends like a complete answer, and the
+//     server goes on serving;
+//   - a refusal is still readable when the client has sent more than was read.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <string>
+
+#include "archive/format/bytes.h"
+#include "service/http/http_server.h"
+#include "tests/service/api/api_test_util.h"
+
+namespace chainmail::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// What a client read from a connection until it ended or `timeout` passed.
+struct Received {
+  std::string bytes;
+  bool ended = false;  // EOF or reset (not a timeout)
+  int error = 0;       // errno of the read that ended it (0 at EOF)
+};
+
+class RawClient {
+ public:
+  explicit RawClient(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0) << errno;
+  }
+  ~RawClient() { ::close(fd_); }
+
+  // Sends all of `bytes`; false when the server closed or reset first.
+  bool Send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  // Reads until the connection ends, `done` holds for what has arrived, or `timeout`.
+  Received Read(std::chrono::milliseconds timeout, const std::function<bool(const std::string&)>& done = nullptr) {
+    Received r;
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    char buf[65536];
+    while (!(done && done(r.bytes))) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      const ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) {
+        r.ended = true;
+        r.error = n < 0 ? errno : 0;
+        break;
+      }
+      r.bytes.append(buf, static_cast<size_t>(n));
+    }
+    return r;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Whether `r` holds a whole chunked answer: its head and the terminating chunk.
+bool CompleteChunked(const std::string& r) {
+  const size_t head_end = r.find("\r\n\r\n");
+  return head_end != std::string::npos && r.size() >= head_end + 9 && r.ends_with("\r\n0\r\n\r\n");
+}
+
+class HttpConnectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::signal(SIGPIPE, SIG_IGN);  // as chainmaild: a write to a reset socket is an error value
+    HttpServerOptions o;
+    o.listen = "127.0.0.1:0";
+    o.timeout = 10s;
+    server_ = std::make_unique<HttpServer>(o, fx_.api());
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  void TearDown() override { server_->Stop(); }
+
+  std::string Get(const std::string& path, const std::string& token) {
+    return "GET " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n";
+  }
+
+  // Replaces blob `sha256`'s first chunk by the same bytes with one flipped, past the
+  // append-only trigger (as someone with write access to the file could).
+  void FlipAByteOfTheStoredBlob(const Hash32& sha256) {
+    auto db = OpenDb(fx_.dir());
+    std::string create, data;
+    {
+      Statement st = db->Prepare("SELECT sql FROM sqlite_master WHERE name = 'blob_chunks_append_only_u'");
+      ASSERT_TRUE(st.Step());
+      create = st.Text(0);
+    }
+    {
+      Statement st = db->Prepare("SELECT data FROM blob_chunks WHERE sha256 = ? AND idx = 0");
+      st.BindBlob(1, AsView(sha256));
+      ASSERT_TRUE(st.Step());
+      data = st.Blob(0);
+    }
+    data[data.size() / 2] ^= 0x5a;
+    ASSERT_TRUE(db->Exec("DROP TRIGGER blob_chunks_append_only_u").ok());
+    Statement update = db->Prepare("UPDATE blob_chunks SET data = ? WHERE sha256 = ? AND idx = 0");
+    update.BindBlob(1, data).BindBlob(2, AsView(sha256));
+    ASSERT_TRUE(update.Run().ok());
+    ASSERT_TRUE(db->Exec(create).ok());
+  }
+
+  Hash32 RawSha256(const RecordId& id) {
+    auto db = OpenDb(fx_.dir());
+    Statement st = db->Prepare("SELECT raw_sha256 FROM messages WHERE record_id = ?");
+    st.BindBlob(1, id.AsBytes());
+    EXPECT_TRUE(st.Step());
+    return Hash32FromBytes(st.Blob(0));
+  }
+
+  ApiFixture fx_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpConnectionTest, RawOfACorruptedBlobEndsWithoutTheLastChunkAndTheServerGoesOn) {
+  const RecordId bad = fx_.AddMessage(SampleMessage(1, 400000));
+  const RecordId good = fx_.AddMessage(SampleMessage(2, 400000));
+  const std::string officer = fx_.Token(Role::kOfficer);
+  FlipAByteOfTheStoredBlob(RawSha256(bad));
+
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.Send(Get("/api/v1/messages/" + bad.ToString() + "/raw", officer)));
+  const Received r = client.Read(5s, CompleteChunked);
+  ASSERT_TRUE(r.bytes.starts_with("HTTP/1.1 200")) << r.bytes.substr(0, 200);
+  EXPECT_FALSE(CompleteChunked(r.bytes)) << "a corrupted body ended like a complete answer";
+  EXPECT_TRUE(r.ended) << "the connection was kept open after a failed body";
+
+  // Other connections are served as before, the good message's bytes in full.
+  RawClient next(server_->port());
+  ASSERT_TRUE(next.Send(Get("/api/v1/messages/" + good.ToString() + "/raw", officer)));
+  const Received ok = next.Read(5s, CompleteChunked);
+  EXPECT_TRUE(ok.bytes.starts_with("HTTP/1.1 200")) << ok.bytes.substr(0, 200);
+  EXPECT_TRUE(CompleteChunked(ok.bytes));
+  EXPECT_FALSE(ok.ended);  // kept alive
+}
+
+// The request line is over Poco's limit: 400 and close, with 5,000 bytes sent and not
+// read. Closing at once would reset the connection and lose the answer.
+TEST_F(HttpConnectionTest, AnOverlongRequestLineIsAnsweredNotReset) {
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.Send(std::string(5000, 'A') + " /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const Received r = client.Read(5s);
+  EXPECT_TRUE(r.bytes.starts_with("HTTP/1.1 4")) << "error " << r.error << ": " << r.bytes;
+  EXPECT_NE(r.bytes.find("application/problem+json"), std::string::npos) << r.bytes;
+  EXPECT_TRUE(r.ended);
+  EXPECT_EQ(r.error, 0) << "reset rather than closed";
+}
+
+// A declared body over http.max_body_bytes (1 MiB) is refused unread (413) while the
+// client, not waiting for an answer, sends all of it before it reads. Closing with the
+// body unread would reset the connection and destroy the 413 in the client's buffer.
+TEST_F(HttpConnectionTest, ABodyOverTheLimitSentWithoutWaitingStillGets413) {
+  RawClient client(server_->port());
+  const std::string body(2'000'000, 'x');
+  EXPECT_TRUE(client.Send("POST /api/v1/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  const Received r = client.Read(10s);
+  EXPECT_TRUE(r.bytes.starts_with("HTTP/1.1 413")) << "error " << r.error << ": " << r.bytes;
+  EXPECT_NE(r.bytes.find("body-too-large"), std::string::npos) << r.bytes;
+  EXPECT_TRUE(r.ended);
+  EXPECT_EQ(r.error, 0) << "reset rather than closed";
+}
+
+}  // namespace
+}  // namespace chainmail::testing
