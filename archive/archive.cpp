@@ -38,6 +38,7 @@ Result<std::unique_ptr<Checkpointer>> StartCheckpointer(const ArchiveOptions& op
   co.interval = options.checkpoint_interval;
   co.keep_days = options.checkpoint_keep_days;
   co.origins = {{LogName::kMessages, identity.messages_origin}, {LogName::kAudit, identity.audit_origin}};
+  co.signed_heads = options.signed_heads;
   auto c = std::make_unique<Checkpointer>(std::move(*own), co, options.checkpoint_signer);
   for (LogName log : {LogName::kMessages, LogName::kAudit}) {
     Transaction tx(db, Transaction::Kind::kDeferred);

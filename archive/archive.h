@@ -22,6 +22,7 @@
 #include "archive/group_commit_writer.h"
 #include "archive/ingest.h"
 #include "archive/record_mint.h"
+#include "archive/signed_heads.h"
 
 namespace chainmail {
 
@@ -34,6 +35,9 @@ struct ArchiveOptions {
   uint64_t min_free_bytes = 64ull << 20;   // below this, new messages get 452 4.3.1
   // Signs checkpoints after commits; without one, no checkpoints are made (tests, tools).
   NoteSigner checkpoint_signer;
+  // The newest checkpoint signed per log, kept beside the key (signed_heads.h): nothing is
+  // signed over a log that no longer extends it. Null: not kept (tests, tools).
+  std::shared_ptr<const SignedHeads> signed_heads;
   std::chrono::milliseconds checkpoint_interval{1000};
   uint32_t checkpoint_keep_days = 7;
   // Times, record ids, salts and the base origin's id (record_mint.h). Never null; only a
@@ -86,6 +90,9 @@ class Archive : public MessageIngest {
   // The writer's first failed sync of the WAL (it then acknowledges nothing more); OK
   // while there was none.
   Status sync_failure() const { return writer_->sync_failure(); }
+  // The checkpointer's first failure (a refusal to sign a rewritten or rolled-back log
+  // among them); OK without a checkpointer.
+  Status checkpoint_failure() const { return checkpointer_ ? checkpointer_->last_error() : Status::Ok(); }
   // Where committed messages go for full-text indexing (null: nowhere). Takes effect for
   // commits that start afterwards; the sink is kept alive while a commit uses it.
   void SetExtractedMessageSink(std::shared_ptr<ExtractedMessageSink> sink);

@@ -18,6 +18,7 @@
 #include "archive/format/bundle_layout.h"
 #include "archive/format/leaf.h"
 #include "archive/log_head.h"
+#include "archive/signed_heads.h"
 
 namespace chainmail {
 
@@ -39,6 +40,8 @@ struct LogExport {
   std::string origin;
   // Held checkpoint notes whose origin is this log's (others are the caller's to route).
   std::vector<std::string> known_notes;
+  // Checked before the end checkpoint is signed on demand (signed_heads.h); null: not kept.
+  const SignedHeads* signed_heads = nullptr;
 };
 
 // Adds <log>/range.txt, leaves.bin, compact-range.txt, checkpoint-end.txt,

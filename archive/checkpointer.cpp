@@ -91,11 +91,13 @@ void Checkpointer::SignPending(bool force) {
   for (StoredCheckpoint& c : due) {
     auto origin = options_.origins.find(c.log);
     Status s = origin == options_.origins.end() ? Status::InvalidArgument("no origin for log") : Status::Ok();
+    if (s.ok() && options_.signed_heads) s = options_.signed_heads->Check(*db_, c.log);
     if (s.ok()) {
       auto note = SignCheckpointNote(signer_, origin->second, c.size, c.root);
       if (note.ok()) {
         c.note = std::move(*note);
         s = StoreCheckpoint(*db_, c);
+        if (s.ok() && options_.signed_heads) s = options_.signed_heads->Record(c.log, c.size, c.root);
       } else {
         s = note.status();
       }

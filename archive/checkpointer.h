@@ -20,6 +20,7 @@
 
 #include "archive/checkpoint_store.h"
 #include "archive/database.h"
+#include "archive/signed_heads.h"
 
 namespace chainmail {
 
@@ -27,6 +28,8 @@ struct CheckpointerOptions {
   std::chrono::milliseconds interval{1000};
   uint32_t keep_days = 7;
   std::map<LogName, std::string> origins;  // each log's origin (the note's first line)
+  // Checked before each signature and raised after it; null: not kept.
+  std::shared_ptr<const SignedHeads> signed_heads;
 };
 
 class Checkpointer {
@@ -38,7 +41,8 @@ class Checkpointer {
   void OnCommit(LogName log, uint64_t size, const Hash32& root);
   // Signs what is pending, then stops the thread. Idempotent.
   void Stop();
-  // The first error met while signing or storing (for health reporting); OK otherwise.
+  // The first error met while signing or storing (for health reporting), a refusal to sign
+  // over a log that no longer extends its signed head among them; OK otherwise.
   Status last_error() const;
 
  private:

@@ -142,7 +142,7 @@ size_t SelectedIn(const TarFiles& files, std::string_view log) {
 }  // namespace
 
 Result<TarFiles> BuildBundleFiles(Database& db, const Identity& identity, const NoteSigner& signer,
-                                  const ExportRequest& r) {
+                                  const ExportRequest& r, const SignedHeads* signed_heads) {
   if (!r.messages && !r.audit) return Status::InvalidArgument("nothing to export: give --messages or --audit");
   Transaction snapshot(db, Transaction::Kind::kDeferred);
   if (!snapshot.status().ok()) return snapshot.status();
@@ -157,7 +157,8 @@ Result<TarFiles> BuildBundleFiles(Database& db, const Identity& identity, const 
     const std::string& origin = OriginOf(identity, log);
     auto notes = NotesFor(origin, r, identity);
     if (!notes.ok()) return notes.status();
-    if (Status s = AddLogFiles(db, LogExport{log, plan->range, origin, *notes}, signer, files); !s.ok()) return s;
+    if (Status s = AddLogFiles(db, LogExport{log, plan->range, origin, *notes, signed_heads}, signer, files); !s.ok())
+      return s;
     plans.emplace_back(std::move(*plan), std::move(*selected));
   }
   uint64_t total = 0, done = 0;
@@ -200,7 +201,8 @@ Result<ExportResult> ExportBundle(Archive& archive, const ExportRequest& r, cons
                                   const std::string& out_path) {
   auto db = Database::Open(DatabasePath(archive.options().data_dir), Database::Mode::kReadOnly);
   if (!db.ok()) return db.status();
-  auto files = BuildBundleFiles(**db, archive.identity(), archive.options().checkpoint_signer, r);
+  auto files = BuildBundleFiles(**db, archive.identity(), archive.options().checkpoint_signer, r,
+                                archive.options().signed_heads.get());
   if (!files.ok()) return files.status();
   auto tar = WriteUstar(*files);
   if (!tar.ok()) return tar.status();

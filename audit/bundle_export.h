@@ -35,8 +35,9 @@ struct ExportRequest {
 };
 
 // Every file of the bundle, manifest included, from one read snapshot of `db`.
+// `signed_heads` (null: not kept) is checked before an end checkpoint is signed on demand.
 Result<TarFiles> BuildBundleFiles(Database& db, const Identity& identity, const NoteSigner& signer,
-                                  const ExportRequest& request);
+                                  const ExportRequest& request, const SignedHeads* signed_heads = nullptr);
 
 struct ExportResult {
   std::string manifest_sha256;  // hex

@@ -194,6 +194,15 @@ Check WriterCheck(const Status& sync_failure) {
   return c;
 }
 
+// Mail is still archived without new checkpoints, so degraded, not failing; the detail
+// says whether a signed log was found rewritten or rolled back (signed_heads.h).
+Check SigningCheck(const Status& failure) {
+  Check c = Make(failure.ok() ? Health::kOk : Health::kDegraded);
+  c.json.Str("detail", failure.ok() ? "checkpoints are signed as the logs grow"
+                                    : "checkpoint signing failed: " + failure.message());
+  return c;
+}
+
 Check ReadFailure(const std::string& what, const Status& s) {
   Check c = Make(s.code() == Status::Code::kUnavailable ? Health::kDegraded : Health::kFailing);
   c.json.Str("detail", "cannot read " + what + ": " + s.message());
@@ -230,6 +239,7 @@ HealthReport HealthMonitor::Run(int64_t now_us) {
   checks.emplace_back("database", DatabaseCheck(write_db_, dir));
   checks.emplace_back("disk", DiskCheck(dir, archive_.options().min_free_bytes));
   checks.emplace_back("writer", WriterCheck(archive_.sync_failure()));
+  checks.emplace_back("signing", SigningCheck(archive_.checkpoint_failure()));
   auto reader = readers_.Acquire();
   if (!reader.ok()) {
     checks.emplace_back("logs", ReadFailure("the logs", reader.status()));

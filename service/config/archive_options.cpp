@@ -1,5 +1,7 @@
 #include "service/config/archive_options.h"
 
+#include <filesystem>
+
 #include "audit/checkpoint_signing.h"
 
 namespace chainmail {
@@ -13,6 +15,9 @@ Result<ArchiveOptions> ArchiveOptionsFrom(const Config& c, SigningKeyUse use) {
   o.spool_memory_bytes = c.spool_memory_kb << 10;
   o.checkpoint_keep_days = c.checkpoint_keep_days;
   o.fulltext_enabled = c.fulltext_enabled;
+  // Beside the key, where whoever can write only the database cannot reach it.
+  const std::filesystem::path key_dir = std::filesystem::path(c.signing_key).parent_path();
+  o.signed_heads = std::make_shared<SignedHeads>((key_dir.empty() ? std::filesystem::path(".") : key_dir) / "signed-heads");
   if (use == SigningKeyUse::kCreate) {
     auto key = LoadOrCreateSigningKey(c.signing_key);
     if (!key.ok()) return Status::InvalidArgument("evidence.signing_key " + c.signing_key + ": " + key.status().message());

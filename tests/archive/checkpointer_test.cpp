@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <thread>
 
 #include "archive/archive_verifier.h"
@@ -10,6 +12,7 @@
 #include "archive/format/signed_note.h"
 #include "archive/format/signing_key.h"
 #include "archive/format/verifier_key.h"
+#include "archive/signed_heads.h"
 #include "archive/tree_store.h"
 #include "tests/archive/archive_test_util.h"
 
@@ -21,10 +24,12 @@ struct Signed {
   std::unique_ptr<Archive> archive;
 };
 
-Signed OpenSigned(const std::string& dir, std::chrono::milliseconds interval = std::chrono::milliseconds(50)) {
+Signed OpenSigned(const std::string& dir, std::chrono::milliseconds interval = std::chrono::milliseconds(50),
+                  std::shared_ptr<const SignedHeads> heads = nullptr, std::shared_ptr<Ed25519SigningKey> key_to_use = nullptr) {
   Signed s;
-  s.key = std::make_shared<Ed25519SigningKey>(std::move(*Ed25519SigningKey::Generate()));
+  s.key = key_to_use ? key_to_use : std::make_shared<Ed25519SigningKey>(std::move(*Ed25519SigningKey::Generate()));
   ArchiveOptions o;
+  o.signed_heads = std::move(heads);
   o.data_dir = dir;
   o.min_free_bytes = 0;
   o.checkpoint_interval = interval;
@@ -89,6 +94,94 @@ TEST(Checkpointer, EveryCheckpointVerifiesAndChainsConsistently) {
   EXPECT_TRUE(report->ok()) << report->problems.front().what;
   EXPECT_GE(report->checkpoints, 3u);
   EXPECT_TRUE(report->checkpoint_signatures_checked);
+}
+
+// The signed heads, kept outside the database, and a database rewritten by someone who
+// cannot read the key: the checkpointer records what it signs, and refuses to sign a log
+// that no longer extends it (the daemon would otherwise vouch for the rewrite at start).
+class SignedHeadsGuard : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    heads_ = std::make_shared<SignedHeads>(keys_.path() + "/signed-heads");
+    Signed s = OpenSigned(dir_.path(), std::chrono::milliseconds(10), heads_);
+    key_ = s.key;
+    for (int i = 0; i < 9; ++i) Ingest(*s.archive, SampleMessage(i));
+    s.archive->Close();
+    ASSERT_TRUE(s.archive->checkpoint_failure().ok()) << s.archive->checkpoint_failure().message();
+  }
+  // Reopens the archive with the same key and heads; Close() makes it sign what is due.
+  Status Reopen() {
+    Signed s = OpenSigned(dir_.path(), std::chrono::milliseconds(10), heads_, key_);
+    s.archive->Close();
+    return s.archive->checkpoint_failure();
+  }
+  void Sql(const std::string& sql) {
+    auto db = OpenDb(dir_.path());
+    Status done = db->Exec(sql);
+    ASSERT_TRUE(done.ok()) << sql << ": " << done.message();
+  }
+  size_t Checkpoints() {
+    auto db = OpenDb(dir_.path());
+    return ListCheckpoints(*db, LogName::kMessages)->size();
+  }
+
+  TempDir dir_, keys_;
+  std::shared_ptr<Ed25519SigningKey> key_;
+  std::shared_ptr<const SignedHeads> heads_;
+};
+
+TEST_F(SignedHeadsGuard, TheCheckpointerRecordsWhatItSigns) {
+  auto heads = heads_->Load();
+  ASSERT_TRUE(heads.ok()) << heads.status().message();
+  ASSERT_TRUE(heads->count(LogName::kMessages));
+  auto db = OpenDb(dir_.path());
+  TreeNodeReader nodes(*db, LogName::kMessages);
+  EXPECT_EQ(heads->at(LogName::kMessages).size, 9u);
+  EXPECT_EQ(heads->at(LogName::kMessages).root, *RootAt(nodes, 9));
+}
+
+TEST_F(SignedHeadsGuard, AnUntouchedArchiveGoesOnBeingSigned) {
+  EXPECT_TRUE(Reopen().ok());
+}
+
+TEST_F(SignedHeadsGuard, ARewrittenTreeIsNotSignedAgain) {
+  const size_t before = Checkpoints();
+  // As rewrite.py did to the audit log: history rewritten, every hash above it recomputed
+  // (here: replaced), the checkpoints that covered it deleted.
+  Sql("DROP TRIGGER tree_nodes_append_only_u; UPDATE tree_nodes SET hash = randomblob(32) WHERE log = 1; "
+      "DELETE FROM checkpoints WHERE log = 1");
+  const Status refused = Reopen();
+  EXPECT_EQ(refused.code(), Status::Code::kCorruption) << refused.message();
+  EXPECT_NE(refused.message().find("fork"), std::string::npos) << refused.message();
+  EXPECT_EQ(Checkpoints(), 0u) << "signed over the rewritten tree (there were " << before << ")";
+}
+
+TEST_F(SignedHeadsGuard, ARolledBackLogIsNotSignedAgain) {
+  Sql("PRAGMA foreign_keys = OFF; DROP TRIGGER leaves_append_only_d; DROP TRIGGER tree_nodes_append_only_d; DROP TRIGGER messages_append_only_d; "
+      "DELETE FROM messages WHERE seq >= 6; DELETE FROM leaves WHERE log = 1 AND seq >= 6; "
+      "DELETE FROM tree_nodes WHERE log = 1 AND last_leaf >= 6; DELETE FROM checkpoints WHERE log = 1");
+  const Status refused = Reopen();
+  EXPECT_NE(refused.message().find("rollback"), std::string::npos) << refused.message();
+  EXPECT_EQ(Checkpoints(), 0u);
+}
+
+TEST(SignedHeads, RecordOnlyEverRaisesASizeAndIsOwnerOnly) {
+  TempDir dir;
+  const SignedHeads heads(dir.path() + "/signed-heads");
+  Hash32 a{}, b{};
+  a[0] = 1;
+  b[0] = 2;
+  ASSERT_TRUE(heads.Record(LogName::kAudit, 5, a).ok());
+  ASSERT_TRUE(heads.Record(LogName::kAudit, 3, b).ok());  // a slower signer, racing
+  ASSERT_TRUE(heads.Record(LogName::kMessages, 7, b).ok());
+  auto loaded = heads.Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->at(LogName::kAudit).size, 5u);
+  EXPECT_EQ(loaded->at(LogName::kAudit).root, a);
+  EXPECT_EQ(loaded->at(LogName::kMessages).size, 7u);
+  struct stat st {};
+  ASSERT_EQ(stat(heads.path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 class CheckpointTamper : public ::testing::Test {

@@ -141,7 +141,7 @@ TEST(Healthz, PublicAndOkWithRecentMailAndNoContent) {
   EXPECT_EQ(r.content_type, "application/json");
   auto report = Json(r.body);
   EXPECT_EQ(report->getValue<std::string>("status"), "ok") << r.body;
-  for (const char* check : {"database", "disk", "writer", "checkpoint.messages", "checkpoint.audit", "newest_message"})
+  for (const char* check : {"database", "disk", "writer", "signing", "checkpoint.messages", "checkpoint.audit", "newest_message"})
     EXPECT_EQ(CheckStatus(report, check), "ok") << check << ": " << r.body;
   EXPECT_EQ(report->getObject("checks")->getObject("checkpoint.messages")->getValue<int>("log_size"), 3);
   EXPECT_EQ(r.body.find("example.com"), std::string::npos) << "no address in health: " << r.body;

@@ -200,9 +200,10 @@ class PlainHttp(ProblemAssertions, unittest.TestCase):
         head, body = out.split(b"\r\n\r\n", 1)
         self.assertIn(b"200", head.split(b"\r\n")[0])
         report = json.loads(body)
-        self.assertEqual(set(report["checks"]), {"database", "disk", "writer", "checkpoint.messages",
+        self.assertEqual(set(report["checks"]), {"database", "disk", "writer", "signing", "checkpoint.messages",
                                                  "checkpoint.audit", "newest_message", "fulltext"})
         self.assertEqual(report["checks"]["writer"]["status"], "ok")
+        self.assertEqual(report["checks"]["signing"]["status"], "ok")
         self.assertLess(report["checks"]["newest_message"]["age_s"], 600)
         self.assertNotIn(SECRET_ADDRESS.encode(), body)
 
