@@ -92,10 +92,10 @@ Status AddLogFiles(Database& db, const LogExport& request, const NoteSigner& sig
   if (!end_note.ok()) return end_note.status();
   if (!end_note->has_value()) {
     if (!signer) return Status::InvalidArgument("no signing key: cannot sign a checkpoint at the range end");
-    if (request.signed_heads)
-      if (Status s = request.signed_heads->Check(db, request.log); !s.ok()) return s;
     auto root = RootAt(nodes, range.end);
     if (!root.ok()) return root.status();
+    if (request.signed_heads)
+      if (Status s = request.signed_heads->Check(db, request.log, request.origin, range.end, *root); !s.ok()) return s;
     auto note = SignCheckpointNote(signer, request.origin, range.end, *root);
     if (!note.ok()) return note.status();
     *end_note = *note;

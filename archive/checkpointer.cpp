@@ -88,16 +88,17 @@ void Checkpointer::SignPending(bool force) {
       due.push_back({log, p.size, p.root, "", NowUs()});
     }
   }
+  Status round_failed;
   for (StoredCheckpoint& c : due) {
     auto origin = options_.origins.find(c.log);
     Status s = origin == options_.origins.end() ? Status::InvalidArgument("no origin for log") : Status::Ok();
-    if (s.ok() && options_.signed_heads) s = options_.signed_heads->Check(*db_, c.log);
+    if (s.ok() && options_.signed_heads) s = options_.signed_heads->Check(*db_, c.log, origin->second, c.size, c.root);
     if (s.ok()) {
       auto note = SignCheckpointNote(signer_, origin->second, c.size, c.root);
       if (note.ok()) {
         c.note = std::move(*note);
         s = StoreCheckpoint(*db_, c);
-        if (s.ok() && options_.signed_heads) s = options_.signed_heads->Record(c.log, c.size, c.root);
+        if (s.ok() && options_.signed_heads) s = options_.signed_heads->Record(origin->second, c.size, c.root);
       } else {
         s = note.status();
       }
@@ -106,7 +107,13 @@ void Checkpointer::SignPending(bool force) {
     Pending& p = pending_[c.log];
     p.last_signed = now;
     if (s.ok()) p.signed_size = std::max(p.signed_size, c.size);
-    else if (error_.ok()) error_ = s;
+    else round_failed = s;
+  }
+  // The latest round decides: a transient failure (a busy database) clears once signing
+  // works again, a refusal (signed_heads.h) stays as long as it is refused.
+  if (!due.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    error_ = round_failed;
   }
 }
 

@@ -41,8 +41,9 @@ class Checkpointer {
   void OnCommit(LogName log, uint64_t size, const Hash32& root);
   // Signs what is pending, then stops the thread. Idempotent.
   void Stop();
-  // The first error met while signing or storing (for health reporting), a refusal to sign
-  // over a log that no longer extends its signed head among them; OK otherwise.
+  // The failure of the latest signing round (for health reporting), a refusal to sign over
+  // a log that no longer extends its signed head among them, or of thinning since; OK
+  // once a round signs everything due.
   Status last_error() const;
 
  private:

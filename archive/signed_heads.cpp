@@ -2,60 +2,79 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 
 #include "archive/format/merkle.h"
-#include "archive/format/owner_only_file.h"
+#include "archive/format/merkle_proofs.h"
+#include "archive/format/merkle_verify.h"
 #include "archive/tree_store.h"
 
 namespace chainmail {
 namespace {
 
-constexpr size_t kMaxFileBytes = 4096;
-
-std::string_view NameOf(LogName log) { return log == LogName::kMessages ? "messages" : "audit"; }
+constexpr size_t kMaxFileBytes = 64 * 1024;
+constexpr char kName[] = "signed-heads";  // how messages name the file (no server paths)
 
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-Result<std::map<LogName, SignedHeads::Head>> Parse(const std::string& text, const std::string& path) {
-  std::map<LogName, SignedHeads::Head> heads;
+// The file as it is: a regular file (never followed through a link), at most kMaxFileBytes.
+Result<std::optional<std::string>> ReadPlain(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT) return std::optional<std::string>();
+  if (fd < 0) return Status::IoError(Errno(std::string("cannot open ") + kName));
+  struct stat st {};
+  std::string text;
+  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= static_cast<off_t>(kMaxFileBytes);
+  if (ok) {
+    text.resize(static_cast<size_t>(st.st_size));
+    ok = read(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  }
+  close(fd);
+  if (!ok) return Status::IoError(std::string("cannot read ") + kName + " (a regular file of at most 64 KiB)");
+  return std::optional<std::string>(std::move(text));
+}
+
+Result<std::map<std::string, SignedHeads::Head>> Parse(const std::string& text) {
+  std::map<std::string, SignedHeads::Head> heads;
   size_t at = 0;
   while (at < text.size()) {
     const size_t nl = text.find('\n', at);
-    if (nl == std::string::npos) return Status::Corruption(path + ": the last line has no newline");
+    if (nl == std::string::npos) return Status::Corruption(std::string(kName) + ": the last line has no newline");
     const std::string line = text.substr(at, nl - at);
     at = nl + 1;
-    const size_t a = line.find(' '), b = line.rfind(' ');
-    if (a == std::string::npos || a == b) return Status::Corruption(path + ": not '<log> <size> <root>': " + line);
-    const std::string name = line.substr(0, a), size = line.substr(a + 1, b - a - 1);
+    const size_t b = line.rfind(' ');
+    const size_t a = b == std::string::npos || b == 0 ? std::string::npos : line.rfind(' ', b - 1);
+    if (a == std::string::npos || a == 0) return Status::Corruption(std::string(kName) + ": not '<origin> <size> <root>'");
+    const std::string origin = line.substr(0, a), size = line.substr(a + 1, b - a - 1);
     std::optional<Hash32> root = Hash32FromHex(line.substr(b + 1));
-    if (name != "messages" && name != "audit") return Status::Corruption(path + ": unknown log '" + name + "'");
     if (size.empty() || size.size() > 19 || size.find_first_not_of("0123456789") != std::string::npos || !root)
-      return Status::Corruption(path + ": bad size or root: " + line);
-    heads[name == "messages" ? LogName::kMessages : LogName::kAudit] = {std::stoull(size), *root};
+      return Status::Corruption(std::string(kName) + ": bad size or root for " + origin);
+    heads[origin] = {std::stoull(size), *root};
   }
   return heads;
 }
 
-// Writes `text` as `path`, replacing it: temporary file (0600), fsync, rename, fsync dir.
+// Writes `text` as `path`, replacing it: a mkstemp file (0600, owned like the directory
+// when root writes it), fsync, rename, fsync of the directory.
 Status ReplaceSynced(const std::string& path, const std::string& text) {
-  static std::atomic<uint64_t> counter{0};
-  const std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Status::IoError(Errno("cannot create " + tmp));
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  std::string tmp = path + ".tmp.XXXXXX";
+  int fd = mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd < 0) return Status::IoError(Errno(std::string("cannot write ") + kName));
+  struct stat owner {};
+  if (geteuid() == 0 && stat(dir.empty() ? "." : dir.c_str(), &owner) == 0) (void)fchown(fd, owner.st_uid, owner.st_gid);
   bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
   ok = close(fd) == 0 && ok;
   if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
-    Status failed = Status::IoError(Errno("cannot write " + path));
+    Status failed = Status::IoError(Errno(std::string("cannot write ") + kName));
     unlink(tmp.c_str());
     return failed;
   }
-  const std::string dir = std::filesystem::path(path).parent_path().string();
   if (int d = open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
     fsync(d);
     close(d);
@@ -63,46 +82,72 @@ Status ReplaceSynced(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
-}  // namespace
-
-Result<std::map<LogName, SignedHeads::Head>> SignedHeads::Load() const {
-  std::string text;
-  Status read = ReadOwnerOnlyFile(path_, "signed heads", kMaxFileBytes, &text);
-  if (read.code() == Status::Code::kNotFound) return std::map<LogName, Head>{};
-  if (!read.ok()) return read;
-  return Parse(text, path_);
-}
-
-Status SignedHeads::Check(Database& db, LogName log) const {
-  auto heads = Load();
-  if (!heads.ok()) return heads.status();
-  auto it = heads->find(log);
-  if (it == heads->end()) return Status::Ok();
-  const Head& signed_head = it->second;
-  const std::string what = "the " + std::string(NameOf(log)) + " log";
+// Whether the tree of `log` in `db` proves (size1, root1) and (size2, root2) consistent,
+// size1 <= size2; nullopt when `db` holds fewer than size2 leaves.
+Result<std::optional<bool>> Consistent(Database& db, LogName log, uint64_t size1, const Hash32& root1,
+                                       uint64_t size2, const Hash32& root2) {
   auto head = ReadLogHead(db, log);
   if (!head.ok()) return head.status();
-  if (head->size < signed_head.size)
-    return Status::Corruption(what + " holds " + std::to_string(head->size) + " leaves, but a checkpoint of " +
-                              std::to_string(signed_head.size) + " was signed (" + path_ +
-                              "): rollback; nothing more is signed until a person has looked");
+  if (head->size < size2) return std::optional<bool>();
   TreeNodeReader nodes(db, log);
-  auto root = RootAt(nodes, signed_head.size);
-  if (!root.ok()) return root.status();
-  if (*root != signed_head.root)
-    return Status::Corruption(what + " has another root at size " + std::to_string(signed_head.size) +
-                              " than the checkpoint signed there (" + path_ +
+  if (size1 == size2) {
+    auto root = RootAt(nodes, size1);
+    if (!root.ok()) return root.status();
+    return std::optional<bool>(*root == root1 && root1 == root2);
+  }
+  auto proof = ConsistencyProof(nodes, size1, size2);
+  if (!proof.ok()) return proof.status();
+  return std::optional<bool>(VerifyConsistency(size1, size2, root1, root2, *proof));
+}
+
+}  // namespace
+
+Result<std::map<std::string, SignedHeads::Head>> SignedHeads::Load() const {
+  auto text = ReadPlain(path_);
+  if (!text.ok()) return text.status();
+  if (!text->has_value()) return std::map<std::string, Head>{};
+  return Parse(**text);
+}
+
+Status SignedHeads::Check(Database& db, LogName log, const std::string& origin, uint64_t size,
+                          const Hash32& root) const {
+  auto heads = Load();
+  if (!heads.ok()) return heads.status();
+  auto it = heads->find(origin);
+  if (it == heads->end() || size == 0) return Status::Ok();
+  const Head& was = it->second;
+  const bool newer = size >= was.size;
+  // Proved in `db` when it holds the larger size (the usual case); else in a fresh read,
+  // since `db` may be a snapshot taken before the record was made.
+  auto proved = newer ? Consistent(db, log, was.size, was.root, size, root)
+                      : Consistent(db, log, size, root, was.size, was.root);
+  if (proved.ok() && !proved->has_value() && !newer) {
+    auto fresh = Database::Open(db.path(), Database::Mode::kReadOnly);
+    if (!fresh.ok()) return fresh.status();
+    proved = Consistent(**fresh, log, size, root, was.size, was.root);
+  }
+  if (!proved.ok()) return proved.status();
+  const std::string what = "the log " + origin;
+  if (!proved->has_value())
+    return Status::Corruption(what + " holds fewer leaves than the " + std::to_string(was.size) +
+                              " a checkpoint was signed for (" + kName +
+                              "): rollback; nothing more is signed until a person has looked");
+  if (!**proved)
+    return Status::Corruption(what + " at size " + std::to_string(size) + " is not consistent with the checkpoint signed at " +
+                              std::to_string(was.size) + " (" + kName +
                               "): fork, its history was rewritten; nothing more is signed until a person has looked");
   return Status::Ok();
 }
 
-Status SignedHeads::Record(LogName log, uint64_t size, const Hash32& root) const {
+Status SignedHeads::Record(const std::string& origin, uint64_t size, const Hash32& root) const {
   const std::string lock_path = path_ + ".lock";
-  int lock = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (lock < 0) return Status::IoError(Errno("cannot open " + lock_path));
+  // Holds nothing; readable by all so that a lock file root created never locks out the
+  // daemon's user (flock needs only a descriptor).
+  int lock = open(lock_path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (lock < 0) return Status::IoError(Errno(std::string("cannot open ") + kName + ".lock"));
   while (flock(lock, LOCK_EX) != 0) {
     if (errno != EINTR) {
-      Status failed = Status::IoError(Errno("cannot lock " + lock_path));
+      Status failed = Status::IoError(Errno(std::string("cannot lock ") + kName + ".lock"));
       close(lock);
       return failed;
     }
@@ -111,11 +156,10 @@ Status SignedHeads::Record(LogName log, uint64_t size, const Hash32& root) const
   auto heads = Load();
   if (!heads.ok()) {
     result = heads.status();
-  } else if (auto it = heads->find(log); it == heads->end() || it->second.size < size) {
-    (*heads)[log] = {size, root};
+  } else if (auto it = heads->find(origin); it == heads->end() || it->second.size < size) {
+    (*heads)[origin] = {size, root};
     std::string text;
-    for (const auto& [name, h] : *heads)
-      text += std::string(NameOf(name)) + " " + std::to_string(h.size) + " " + ToHex(h.root) + "\n";
+    for (const auto& [name, h] : *heads) text += name + " " + std::to_string(h.size) + " " + ToHex(h.root) + "\n";
     result = ReplaceSynced(path_, text);
   }
   close(lock);  // releases the lock

@@ -64,11 +64,12 @@ Result<Note> NoteAt(ApiContext& ctx, LogName log, uint64_t size) {
   if (!st.status().ok()) return st.status();
   const NoteSigner& signer = ctx.archive().options().checkpoint_signer;
   if (!signer) return Status::Unavailable("this archive has no signing key; no checkpoint can be signed");
-  if (const auto& heads = ctx.archive().options().signed_heads)
-    if (Status s = heads->Check(db, log); !s.ok()) return Status::Unavailable("no checkpoint is signed: " + s.message());
   TreeNodeReader nodes(db, log);
   auto root = RootAt(nodes, size);
   if (!root.ok()) return root.status();
+  if (const auto& heads = ctx.archive().options().signed_heads)
+    if (Status s = heads->Check(db, log, OriginOf(ctx, log), size, *root); !s.ok())
+      return Status::Unavailable("no checkpoint is signed: " + s.message());
   auto note = SignCheckpointNote(signer, OriginOf(ctx, log), size, *root);
   if (!note.ok()) return note.status();
   return Note{*note, size, false};

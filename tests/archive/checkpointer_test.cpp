@@ -105,6 +105,7 @@ class SignedHeadsGuard : public ::testing::Test {
     heads_ = std::make_shared<SignedHeads>(keys_.path() + "/signed-heads");
     Signed s = OpenSigned(dir_.path(), std::chrono::milliseconds(10), heads_);
     key_ = s.key;
+    origin_ = s.archive->identity().messages_origin;
     for (int i = 0; i < 9; ++i) Ingest(*s.archive, SampleMessage(i));
     s.archive->Close();
     ASSERT_TRUE(s.archive->checkpoint_failure().ok()) << s.archive->checkpoint_failure().message();
@@ -126,6 +127,7 @@ class SignedHeadsGuard : public ::testing::Test {
   }
 
   TempDir dir_, keys_;
+  std::string origin_;
   std::shared_ptr<Ed25519SigningKey> key_;
   std::shared_ptr<const SignedHeads> heads_;
 };
@@ -133,11 +135,11 @@ class SignedHeadsGuard : public ::testing::Test {
 TEST_F(SignedHeadsGuard, TheCheckpointerRecordsWhatItSigns) {
   auto heads = heads_->Load();
   ASSERT_TRUE(heads.ok()) << heads.status().message();
-  ASSERT_TRUE(heads->count(LogName::kMessages));
+  ASSERT_TRUE(heads->count(origin_));
   auto db = OpenDb(dir_.path());
   TreeNodeReader nodes(*db, LogName::kMessages);
-  EXPECT_EQ(heads->at(LogName::kMessages).size, 9u);
-  EXPECT_EQ(heads->at(LogName::kMessages).root, *RootAt(nodes, 9));
+  EXPECT_EQ(heads->at(origin_).size, 9u);
+  EXPECT_EQ(heads->at(origin_).root, *RootAt(nodes, 9));
 }
 
 TEST_F(SignedHeadsGuard, AnUntouchedArchiveGoesOnBeingSigned) {
@@ -165,20 +167,43 @@ TEST_F(SignedHeadsGuard, ARolledBackLogIsNotSignedAgain) {
   EXPECT_EQ(Checkpoints(), 0u);
 }
 
+// An export's snapshot is older than what the checkpointer signed meanwhile: signing the
+// snapshot's end is consistent with the record, not a rollback (found by review).
+TEST_F(SignedHeadsGuard, ASnapshotOlderThanTheRecordMaySignItsEnd) {
+  auto db = OpenDb(dir_.path());
+  Transaction snapshot(*db, Transaction::Kind::kDeferred);
+  TreeNodeReader nodes(*db, LogName::kMessages);
+  const Hash32 at6 = *RootAt(nodes, 6);
+  ASSERT_TRUE(ReadLogHead(*db, LogName::kMessages).ok());  // the snapshot starts here, at 9
+  {
+    Signed s = OpenSigned(dir_.path(), std::chrono::milliseconds(10), heads_, key_);
+    for (int i = 9; i < 14; ++i) Ingest(*s.archive, SampleMessage(i));
+    s.archive->Close();
+  }
+  ASSERT_EQ(heads_->Load()->at(origin_).size, 14u);
+  EXPECT_TRUE(heads_->Check(*db, LogName::kMessages, origin_, 6, at6).ok());
+  EXPECT_TRUE(heads_->Check(*db, LogName::kMessages, origin_, 9, *RootAt(nodes, 9)).ok());
+  Hash32 wrong = at6;
+  wrong[0] ^= 1;
+  EXPECT_NE(heads_->Check(*db, LogName::kMessages, origin_, 6, wrong).message().find("fork"), std::string::npos);
+  EXPECT_TRUE(heads_->Check(*db, LogName::kMessages, "another.archive/messages", 6, wrong).ok())
+      << "another archive's origin has no record here";
+}
+
 TEST(SignedHeads, RecordOnlyEverRaisesASizeAndIsOwnerOnly) {
   TempDir dir;
   const SignedHeads heads(dir.path() + "/signed-heads");
   Hash32 a{}, b{};
   a[0] = 1;
   b[0] = 2;
-  ASSERT_TRUE(heads.Record(LogName::kAudit, 5, a).ok());
-  ASSERT_TRUE(heads.Record(LogName::kAudit, 3, b).ok());  // a slower signer, racing
-  ASSERT_TRUE(heads.Record(LogName::kMessages, 7, b).ok());
+  ASSERT_TRUE(heads.Record("x.example/audit", 5, a).ok());
+  ASSERT_TRUE(heads.Record("x.example/audit", 3, b).ok());  // a slower signer, racing
+  ASSERT_TRUE(heads.Record("x.example/messages", 7, b).ok());
   auto loaded = heads.Load();
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
-  EXPECT_EQ(loaded->at(LogName::kAudit).size, 5u);
-  EXPECT_EQ(loaded->at(LogName::kAudit).root, a);
-  EXPECT_EQ(loaded->at(LogName::kMessages).size, 7u);
+  EXPECT_EQ(loaded->at("x.example/audit").size, 5u);
+  EXPECT_EQ(loaded->at("x.example/audit").root, a);
+  EXPECT_EQ(loaded->at("x.example/messages").size, 7u);
   struct stat st {};
   ASSERT_EQ(stat(heads.path().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
