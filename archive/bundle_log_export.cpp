@@ -98,6 +98,8 @@ Status AddLogFiles(Database& db, const LogExport& request, const NoteSigner& sig
       if (Status s = request.signed_heads->Check(db, request.log, request.origin, range.end, *root); !s.ok()) return s;
     auto note = SignCheckpointNote(signer, request.origin, range.end, *root);
     if (!note.ok()) return note.status();
+    if (request.signed_heads)  // recorded before it leaves, as the checkpointer's are
+      if (Status s = request.signed_heads->Record(request.origin, range.end, *root); !s.ok()) return s;
     *end_note = *note;
   }
   files[bundle::CheckpointEndPath(name)] = **end_note;

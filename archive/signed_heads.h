@@ -8,7 +8,7 @@
 // it: `chainmail verify` finds a consistent archive, and the daemon would sign the
 // rewritten tree at its next start. Before signing, the checkpointer (and every
 // on-demand signing) asks Check(): what is about to be signed must be consistent with
-// what was signed before. Otherwise signing stops, the
+// what was signed before; after signing, and before the note leaves, it is Record()ed. Otherwise signing stops, the
 // refusal names a rollback or a fork, and /healthz reports it; only a person who has
 // looked can decide to move the file aside (a restore from backup looks the same).
 //

@@ -72,6 +72,8 @@ Result<Note> NoteAt(ApiContext& ctx, LogName log, uint64_t size) {
       return Status::Unavailable("no checkpoint is signed: " + s.message());
   auto note = SignCheckpointNote(signer, OriginOf(ctx, log), size, *root);
   if (!note.ok()) return note.status();
+  if (const auto& heads = ctx.archive().options().signed_heads)  // recorded before it leaves
+    if (Status s = heads->Record(OriginOf(ctx, log), size, *root); !s.ok()) return s;
   return Note{*note, size, false};
 }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "archive/archive_verifier.h"
+#include "archive/bundle_log_export.h"
 #include "archive/checkpoint_store.h"
 #include "archive/format/checkpoint.h"
 #include "archive/format/signed_note.h"
@@ -188,6 +189,19 @@ TEST_F(SignedHeadsGuard, ASnapshotOlderThanTheRecordMaySignItsEnd) {
   EXPECT_NE(heads_->Check(*db, LogName::kMessages, origin_, 6, wrong).message().find("fork"), std::string::npos);
   EXPECT_TRUE(heads_->Check(*db, LogName::kMessages, "another.archive/messages", 6, wrong).ok())
       << "another archive's origin has no record here";
+}
+
+// A checkpoint signed on demand (a bundle's end) is recorded before it leaves, not only
+// the checkpointer's: no signed size is left unprotected until the next one.
+TEST_F(SignedHeadsGuard, AnEndCheckpointSignedForABundleIsRecorded) {
+  Signed s = OpenSigned(dir_.path(), std::chrono::hours(1), nullptr, key_);  // records nothing itself
+  for (int i = 9; i < 12; ++i) Ingest(*s.archive, SampleMessage(i));
+  auto db = OpenDb(dir_.path());
+  TarFiles files;
+  const LogExport request{LogName::kMessages, {0, 12}, origin_, {}, heads_.get()};
+  ASSERT_TRUE(AddLogFiles(*db, request, s.archive->options().checkpoint_signer, files).ok());
+  EXPECT_EQ(heads_->Load()->at(origin_).size, 12u);
+  s.archive->Close();
 }
 
 TEST(SignedHeads, RecordOnlyEverRaisesASizeAndIsOwnerOnly) {
