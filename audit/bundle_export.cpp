@@ -33,23 +33,6 @@ constexpr std::string_view kVerifyText =
     "note's Ed25519 signature (over the note text up to the blank line) can be checked\n"
     "with `openssl pkeyutl -verify -rawin`.\n";
 
-// MANIFEST.note: the manifest's note body signed under the origin of every exported log
-// (one signature line each), so each log's pinned key vouches for what the bundle holds.
-Result<std::string> SignManifest(const NoteSigner& signer, const std::string& manifest,
-                                 const std::vector<std::string>& origins) {
-  if (!signer) return Status::InvalidArgument("no signing key: cannot sign the bundle's manifest");
-  const std::string body = bundle::ManifestNoteBody(manifest);
-  std::string note;
-  for (const std::string& origin : origins) {
-    auto signed_by_one = signer(body, origin);
-    if (!signed_by_one.ok()) return signed_by_one.status();
-    // Every note is the body, a blank line, then its signature line: keep the first
-    // note whole and add only the signature lines of the others.
-    note += note.empty() ? *signed_by_one : signed_by_one->substr(body.size() + 1);
-  }
-  return note;
-}
-
 bool Exported(const ExportRequest& r, LogName log) { return log == LogName::kMessages ? r.messages : r.audit; }
 
 const std::string& OriginOf(const Identity& identity, LogName log) {
@@ -140,6 +123,21 @@ size_t SelectedIn(const TarFiles& files, std::string_view log) {
 }
 
 }  // namespace
+
+Result<std::string> SignManifest(const NoteSigner& signer, const std::string& manifest,
+                                 const std::vector<std::string>& origins) {
+  if (!signer) return Status::InvalidArgument("no signing key: cannot sign the bundle's manifest");
+  const std::string body = bundle::ManifestNoteBody(manifest);
+  std::string note;
+  for (const std::string& origin : origins) {
+    auto signed_by_one = signer(body, origin);
+    if (!signed_by_one.ok()) return signed_by_one.status();
+    // Every note is the body, a blank line, then its signature line: keep the first
+    // note whole and add only the signature lines of the others.
+    note += note.empty() ? *signed_by_one : signed_by_one->substr(body.size() + 1);
+  }
+  return note;
+}
 
 Result<TarFiles> BuildBundleFiles(Database& db, const Identity& identity, const NoteSigner& signer,
                                   const ExportRequest& r, const SignedHeads* signed_heads) {

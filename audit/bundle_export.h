@@ -35,6 +35,12 @@ struct ExportRequest {
 };
 
 // Every file of the bundle, manifest included, from one read snapshot of `db`.
+// MANIFEST.note for `manifest`: its note body (bundle_layout.h) signed under each of
+// `origins`, one signature line each, so every exported log's pinned key vouches for what
+// the bundle holds. InvalidArgument without a signer.
+Result<std::string> SignManifest(const NoteSigner& signer, const std::string& manifest,
+                                 const std::vector<std::string>& origins);
+
 // `signed_heads` (null: not kept) is checked before an end checkpoint is signed on demand.
 Result<TarFiles> BuildBundleFiles(Database& db, const Identity& identity, const NoteSigner& signer,
                                   const ExportRequest& request, const SignedHeads* signed_heads = nullptr);

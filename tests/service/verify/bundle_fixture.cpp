@@ -7,7 +7,6 @@
 
 #include "archive/format/bundle_layout.h"
 #include "archive/format/checkpoint.h"
-#include "archive/format/signed_note.h"
 #include "archive/tree_store.h"
 #include "audit/checkpoint_signing.h"
 #include "audit/decided_ingest.h"
@@ -81,13 +80,7 @@ std::string SignedArchive::ManifestNote(const TarFiles& files, const std::vector
     if (files.count(bundle::RangePath(bundle::kMessagesLog))) names.push_back(archive_->identity().messages_origin);
     if (files.count(bundle::RangePath(bundle::kAuditLog))) names.push_back(archive_->identity().audit_origin);
   }
-  const std::string body = bundle::ManifestNoteBody(files.at(std::string(bundle::kManifest)));
-  std::string note;
-  for (const std::string& name : names) {
-    const std::string one = *SignNote(body, name, *key_);
-    note += note.empty() ? one : one.substr(body.size() + 1);
-  }
-  return note;
+  return *SignManifest(CheckpointSigner(key_), files.at(std::string(bundle::kManifest)), names);
 }
 
 Bytes Pack(TarFiles files, bool fix_manifest, const SignedArchive* signer) {
