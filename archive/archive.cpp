@@ -4,6 +4,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -217,6 +218,19 @@ Result<RecordId> Archive::CommitWith(std::unique_ptr<MessageSpool> spool_base, M
   request.record_id = id;
   request.salt = mint().RandomBytes(kSaltSize);
   request.payload = payload.Encode();
+  // The received time never decreases along the log, so an oldest-first listing, whose
+  // cursor is (received time, seq), never has a message appear behind it: a message whose
+  // data was complete before the log's previous leaf committed (another message overtook
+  // it while it compressed) takes that commit time instead; never later than its own.
+  const uint64_t data_complete_us = payload.received_time_us;
+  request.finalize = [&payload, data_complete_us](AppendRequest& self, const std::vector<AppendedLeaf>&,
+                                                  const LeafTimes& times) -> Status {
+    const uint64_t received = std::max(std::min(data_complete_us, times.commit_us), times.previous_us);
+    if (received == payload.received_time_us) return Status::Ok();
+    payload.received_time_us = received;
+    self.payload = payload.Encode();
+    return Status::Ok();
+  };
   request.weight_bytes = (*compressed)->size();
   const TempBuffer& body = **compressed;
   request.write_content = [&](Database& db, const AppendedLeaf& leaf) -> Status {

@@ -147,15 +147,16 @@ Result<std::vector<AppendedLeaf>> GroupCommitWriter::ApplySubmission(Submission&
     auto state = State(logs, r.log);
     if (!state.ok()) return state.status();
     LogHead& h = (*state)->head;
+    const LeafTimes times{h.last_commit_time_us, std::max(mint_->NowUs(), h.last_commit_time_us)};
     if (r.finalize)
-      if (Status st = r.finalize(r, out); !st.ok()) return st;
+      if (Status st = r.finalize(r, out, times); !st.ok()) return st;
     Leaf leaf;
     leaf.record_type = r.type;
     leaf.subtype = r.subtype;
     leaf.log_id = log_ids_[r.log];
     leaf.seq = h.size;
     leaf.prev_leaf_hash = h.last_leaf_hash;
-    leaf.commit_time_us = std::max(mint_->NowUs(), h.last_commit_time_us);
+    leaf.commit_time_us = times.commit_us;
     leaf.record_id = r.record_id.bytes();
     leaf.payload_commit = PayloadCommitment(r.type, r.salt, r.payload);
     const Bytes encoded = leaf.Encode();

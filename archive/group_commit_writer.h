@@ -43,6 +43,13 @@ struct AppendedLeaf {
   uint64_t commit_time_us = 0;
 };
 
+// What finalize learns about the leaf about to be built: the commit time of the log's
+// previous leaf (0 for an empty log) and this leaf's; previous_us <= commit_us.
+struct LeafTimes {
+  uint64_t previous_us = 0;
+  uint64_t commit_us = 0;
+};
+
 struct AppendRequest {
   LogName log = LogName::kMessages;
   RecordType type = RecordType::kMessage;
@@ -55,8 +62,9 @@ struct AppendRequest {
   // from what the request was given, not from what an earlier run left.
   // Called inside the transaction before the leaf is built, with the leaves appended so
   // far by the same submission: lets a record name an earlier one (an audit event's
-  // target ref to its message) by seq and leaf hash. May set salt/payload. May be empty.
-  std::function<Status(AppendRequest&, const std::vector<AppendedLeaf>&)> finalize;
+  // target ref to its message) by seq and leaf hash, or keep a time in the log's order (a
+  // message's received time, archive.cpp). May set salt/payload. May be empty.
+  std::function<Status(AppendRequest&, const std::vector<AppendedLeaf>&, const LeafTimes&)> finalize;
   // Writes the record's content and index rows, inside the transaction, once its leaf
   // is known. May be empty.
   std::function<Status(Database&, const AppendedLeaf&)> write_content;

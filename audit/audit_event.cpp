@@ -169,7 +169,8 @@ AppendRequest AuditAppendRequest(AuditEvent event, RecordMint& mint) {
   event.payload.event_time_us = mint.NowUs();
   auto shared = std::make_shared<AuditEvent>(std::move(event));
   // Resolved from the event as given at each call: the writer may apply a submission again.
-  r.finalize = [shared, given = shared->payload](AppendRequest& self, const std::vector<AppendedLeaf>& earlier) -> Status {
+  r.finalize = [shared, given = shared->payload](AppendRequest& self, const std::vector<AppendedLeaf>& earlier,
+                                                const LeafTimes&) -> Status {
     AuditPayload payload = given;
     for (size_t i : shared->same_submission_targets) {
       if (i >= earlier.size()) return Status::InvalidArgument("audit target names a later record");

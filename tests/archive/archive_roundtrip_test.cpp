@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <random>
 #include <thread>
 
 #include "archive/archive_verifier.h"
@@ -10,6 +12,7 @@
 #include "archive/format/sha256.h"
 #include "archive/log_head.h"
 #include "archive/message_reader.h"
+#include "archive/message_search.h"
 #include "tests/archive/archive_test_util.h"
 
 namespace chainmail::testing {
@@ -198,6 +201,128 @@ TEST(Archive, CommitTimesNeverDecrease) {
     EXPECT_GE(leaf->commit_time_us, prev);
     prev = leaf->commit_time_us;
   }
+}
+
+// A mint whose clock the test sets; randomness and ids from the system mint.
+class SetClockMint : public RecordMint {
+ public:
+  std::atomic<uint64_t> now_us{1'000'000'000'000'000};
+  uint64_t NowUs() override { return now_us.load(); }
+  std::string RandomBytes(size_t n) override { return SystemMint()->RandomBytes(n); }
+  RecordId NewRecordId() override { return SystemMint()->NewRecordId(); }
+};
+
+std::vector<RecordId> OldestFirstOneByOne(const std::string& dir) {
+  auto db = OpenDb(dir);
+  MessageFilter all;
+  all.oldest_first = true;
+  std::vector<RecordId> seen;
+  std::optional<SearchPosition> after;
+  for (;;) {
+    auto page = SearchMessages(*db, all, after, 1, std::chrono::seconds(10));
+    EXPECT_TRUE(page.ok()) << page.status().message();
+    if (!page.ok() || page->messages.empty()) return seen;
+    seen.push_back(page->messages.front().id);
+    after = SearchPosition{page->messages.front().received_us, page->messages.front().seq, 0};
+  }
+}
+
+TEST(Archive, MessageCompleteBeforeThePreviousCommitIsReceivedAtThatCommitSoOldestFirstPagingMissesNothing) {
+  // B's data was complete (its received time stamped) before A's commit, but B commits
+  // after A: another session's message overtook it while it compressed, or the clock
+  // stepped back. Stamped as it was, B would sort before A, behind the cursor of a client
+  // paging oldest first that has just read A, and that client would never see B.
+  TempDir dir;
+  auto mint = std::make_shared<SetClockMint>();
+  ArchiveOptions o;
+  o.data_dir = dir.path();
+  o.origin_name = "test.example";
+  o.min_free_bytes = 0;
+  o.mint = mint;
+  auto a = Archive::Open(o);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  const uint64_t t = mint->now_us;
+  const RecordId first = Ingest(**a, SampleMessage(1));
+  mint->now_us = t - 5'000'000;
+  const RecordId second = Ingest(**a, SampleMessage(2));
+  mint->now_us = t + 1'000'000;
+  const RecordId third = Ingest(**a, SampleMessage(3));
+
+  auto db = OpenDb(dir.path());
+  Statement st = db->Prepare("SELECT received_us FROM messages ORDER BY seq");
+  std::vector<int64_t> received;
+  while (st.Step()) received.push_back(st.Int(0));
+  ASSERT_EQ(received.size(), 3u);
+  EXPECT_EQ(received[0], static_cast<int64_t>(t));
+  EXPECT_EQ(received[1], static_cast<int64_t>(t)) << "the previous leaf's commit time, not the earlier stamp";
+  EXPECT_EQ(received[2], static_cast<int64_t>(t + 1'000'000)) << "a stamp after the previous commit is kept";
+  EXPECT_EQ(OldestFirstOneByOne(dir.path()), (std::vector<RecordId>{first, second, third}));
+  a->reset();
+  auto report = VerifyArchive(dir.path(), {});
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problems.front().what;
+}
+
+TEST(Archive, ReceivedTimesNeverDecreaseAlongTheLogWhileSessionsOvertakeEachOther) {
+  // Large incompressible messages compress for milliseconds while small ones from other
+  // sessions commit past them; a reader pages oldest first all the while.
+  TempDir dir;
+  auto a = OpenArchive(dir.path());
+  constexpr int kThreads = 6, kEach = 12;
+  std::atomic<bool> done{false};
+  std::vector<RecordId> paged;
+  std::thread reader([&] {
+    auto db = OpenDb(dir.path());
+    MessageFilter all;
+    all.oldest_first = true;
+    std::optional<SearchPosition> after;
+    for (bool last = false;;) {
+      auto page = SearchMessages(*db, all, after, 3, std::chrono::seconds(10));
+      ASSERT_TRUE(page.ok()) << page.status().message();
+      for (const MessageSummary& m : page->messages) {
+        paged.push_back(m.id);
+        after = SearchPosition{m.received_us, m.seq, 0};  // a tail reader's own position: a short page has no next
+      }
+      if (page->messages.empty() && last) return;
+      if (page->messages.empty()) last = done.load();
+    }
+  });
+  std::vector<std::thread> threads;
+  std::vector<std::vector<RecordId>> ids(kThreads);
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      std::mt19937 random(t);
+      for (int i = 0; i < kEach; ++i) {
+        std::string m = SampleMessage(t * 1000 + i);
+        if (t % 2 == 0 && i % 3 == 0)
+          for (int k = 0; k < (2 << 20); ++k) m.push_back(static_cast<char>('!' + random() % 90));
+        ids[t].push_back(Ingest(*a, m));
+      }
+    });
+  for (auto& t : threads) t.join();
+  done = true;
+  reader.join();
+
+  auto db = OpenDb(dir.path());
+  Statement st = db->Prepare("SELECT m.seq, m.received_us, l.leaf FROM messages m JOIN leaves l ON l.log = 1 AND l.seq = m.seq ORDER BY m.seq");
+  int64_t previous = 0;
+  int rows = 0;
+  while (st.Step()) {
+    ++rows;
+    EXPECT_GE(st.Int(1), previous) << "seq " << st.Int(0);
+    auto leaf = Leaf::Decode(st.Blob(2));
+    ASSERT_TRUE(leaf.ok());
+    EXPECT_LE(static_cast<uint64_t>(st.Int(1)), leaf->commit_time_us) << "seq " << st.Int(0);
+    previous = st.Int(1);
+  }
+  EXPECT_EQ(rows, kThreads * kEach);
+  std::vector<RecordId> all;
+  for (auto& per : ids) all.insert(all.end(), per.begin(), per.end());
+  auto by_bytes = [](const RecordId& x, const RecordId& y) { return x.bytes() < y.bytes(); };
+  std::sort(all.begin(), all.end(), by_bytes);
+  std::vector<RecordId> sorted = paged;
+  std::sort(sorted.begin(), sorted.end(), by_bytes);
+  EXPECT_EQ(sorted, all) << "paging oldest first during ingest missed or repeated a message";
 }
 
 }  // namespace
