@@ -1,6 +1,10 @@
 #include "service/api/json_body.h"
 
+#include <set>
+#include <vector>
+
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 
 #include "archive/format/utf8.h"
@@ -24,6 +28,34 @@ Checked<std::optional<std::string>> CheckedText(std::string_view name, const std
   return std::optional<std::string>(v);
 }
 
+// A member name as a problem may show it.
+std::string ShownName(const std::string& name) {
+  return IsValidUtf8(name) && name.size() <= 64 ? name : "(unreadable name)";
+}
+
+// Poco's handler, noting the first member an object names twice. Which of the two would
+// count is a parser's choice (RFC 8259 §4 leaves it open), so a proxy or an auditor's tool
+// reading the same body could act on the other one: such a body is refused.
+class UniqueMembers : public Poco::JSON::ParseHandler {
+ public:
+  void startObject() override {
+    open_.emplace_back();
+    ParseHandler::startObject();
+  }
+  void endObject() override {
+    open_.pop_back();
+    ParseHandler::endObject();
+  }
+  void key(const std::string& k) override {
+    if (!open_.empty() && !open_.back().insert(k).second && !duplicate) duplicate = k;
+    ParseHandler::key(k);
+  }
+  std::optional<std::string> duplicate;
+
+ private:
+  std::vector<std::set<std::string>> open_;  // member names of each object being read
+};
+
 }  // namespace
 
 Checked<JsonBody> JsonBody::Parse(const ApiRequest& request, std::initializer_list<std::string_view> members,
@@ -41,8 +73,13 @@ Checked<JsonBody> JsonBody::Parse(const ApiRequest& request, std::initializer_li
   if (!IsValidUtf8(request.body))
     return ApiError{400, "invalid-json", "Invalid JSON body", "the body is not valid UTF-8", "", {}};
   try {
-    Poco::JSON::Parser parser;
+    Poco::SharedPtr<UniqueMembers> members(new UniqueMembers);
+    Poco::JSON::Parser parser(members);
     Poco::Dynamic::Var v = parser.parse(request.body);
+    if (members->duplicate) {
+      const std::string shown = ShownName(*members->duplicate);
+      return BadParameter(shown, "member '" + shown + "' appears more than once");
+    }
     if (v.type() != typeid(Poco::JSON::Object::Ptr))
       return ApiError{400, "invalid-json", "Invalid JSON body", "the body must be a JSON object", "", {}};
     body.object_ = v.extract<Poco::JSON::Object::Ptr>();
@@ -53,7 +90,7 @@ Checked<JsonBody> JsonBody::Parse(const ApiRequest& request, std::initializer_li
     bool known = false;
     for (std::string_view m : members) known = known || m == name;
     if (!known) {
-      const std::string shown = IsValidUtf8(name) && name.size() <= 64 ? name : "(unreadable name)";
+      const std::string shown = ShownName(name);
       return BadParameter(shown, "unknown member '" + shown + "'");
     }
   }

@@ -1,5 +1,6 @@
 // JsonBody: a request body that must be one JSON object with known members. Malformed
-// JSON, a body that is not an object, an unknown member or one of the wrong type is a
+// JSON, a body that is not an object, an unknown member, a member named twice (which one
+// would count is a parser's choice) or one of the wrong type is a
 // 400 naming the member; a Content-Type other than application/json is a 415.
 #pragma once
 

@@ -361,6 +361,9 @@ TEST(Exports, BadRequestsAreClear4xx) {
       {"{", 400, ""},
       {"[]", 400, ""},
       {R"({"messages":"all","format":"zip"})", 400, "format"},
+      // Which of two members of one name counts is a parser's choice: refused, not guessed.
+      {R"({"messages":[],"messages":"all"})", 400, "messages"},
+      {R"({"messages":"all","audit":false,"audit":true})", 400, "audit"},
       {R"({})", 400, "messages"},
       {R"({"messages":"some"})", 400, "messages"},
       {R"({"messages":7})", 400, "messages"},
