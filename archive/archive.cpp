@@ -121,6 +121,8 @@ Result<std::unique_ptr<Archive>> Archive::Open(const ArchiveOptions& options) {
   // Before the first connection: a commit then reaches the WAL in a few large writes, not
   // two per page (wal_write_gather.h).
   if (Status s = InstallWalWriteGather(); !s.ok()) return s;
+  if (std::error_code ec; options.must_exist && !std::filesystem::is_regular_file(DatabasePath(options.data_dir), ec))
+    return Status::NotFound("no archive at " + options.data_dir);
   if (Status s = MakeDir(options.data_dir); !s.ok()) return s;
   if (Status s = MakeDir(options.data_dir + "/spool"); !s.ok()) return s;
   auto db = Database::Open(DatabasePath(options.data_dir), Database::Mode::kReadWrite);

@@ -28,6 +28,9 @@ namespace chainmail {
 
 struct ArchiveOptions {
   std::string data_dir = "./var";
+  // Open() creates nothing and fails with kNotFound when data_dir holds no archive yet:
+  // for the CLI, which acts on the archive the daemon created, never on a new one.
+  bool must_exist = false;
   std::string origin_name;            // base origin's name; default: the host name
   int zstd_level = 3;
   size_t compression_contexts = 0;    // 0: one per core

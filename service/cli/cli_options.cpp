@@ -1,5 +1,9 @@
 #include "service/cli/cli_options.h"
 
+#include <filesystem>
+
+#include "service/config/archive_options.h"
+
 namespace chainmail {
 
 Result<Config> ParseCliOptions(std::vector<std::string>& args) {
@@ -15,6 +19,20 @@ Result<Config> ParseCliOptions(std::vector<std::string>& args) {
   }
   args = std::move(rest);
   return Config::Load(file, overrides);
+}
+
+Result<std::unique_ptr<Archive>> OpenExistingArchive(const Config& config) {
+  auto options = ArchiveOptionsFrom(config, SigningKeyUse::kIfReadable);
+  if (!options.ok()) return options.status();
+  options->must_exist = true;
+  auto archive = Archive::Open(*options);
+  if (!archive.ok() && archive.status().code() == Status::Code::kNotFound) {
+    std::error_code ec;
+    const std::filesystem::path dir = std::filesystem::absolute(config.data_dir, ec);
+    return Status::NotFound("no archive at " + (ec ? config.data_dir : dir.lexically_normal().string()) +
+                            " (start chainmaild once, or pass --data/--config)");
+  }
+  return archive;
 }
 
 }  // namespace chainmail

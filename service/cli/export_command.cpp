@@ -9,8 +9,8 @@
 #include "archive/format/rfc3339.h"
 #include "audit/bundle_export.h"
 #include "audit/checkpoint_signing.h"
+#include "service/cli/cli_options.h"
 #include "service/cli/commands.h"
-#include "service/config/archive_options.h"
 
 namespace chainmail {
 namespace {
@@ -72,9 +72,7 @@ int ExportCommand(const Config& config, const std::vector<std::string>& args) {
   if (out.empty()) return Usage();
   if (!request.audit) request.messages = true;
 
-  auto options = ArchiveOptionsFrom(config, SigningKeyUse::kIfReadable);
-  if (!options.ok()) return Fail(options.status().message());
-  auto archive = Archive::Open(*options);
+  auto archive = OpenExistingArchive(config);
   if (!archive.ok()) return Fail(archive.status().message());
   if (auto key = Ed25519SigningKey::LoadPemFile(config.signing_key); key.ok()) {
     auto keys = LogVerifierKeys((*archive)->identity(), *key);

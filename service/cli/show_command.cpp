@@ -1,6 +1,9 @@
 #include <unistd.h>
 
+#include <cstdio>
 #include <iostream>
+#include <string>
+#include <string_view>
 
 #include "archive/archive.h"
 #include "archive/database.h"
@@ -9,11 +12,56 @@
 #include "archive/format/json_text.h"
 #include "archive/format/payload_tags.h"
 #include "audit/audit_log.h"
-#include "service/config/archive_options.h"
+#include "service/cli/cli_options.h"
 #include "service/cli/commands.h"
 
 namespace chainmail {
 namespace {
+
+// A field from the message or its envelope as text that cannot act on a terminal or forge
+// a line of this listing: C0 controls, DEL, backslash, C1 controls, line and paragraph
+// separators and bidirectional controls are escaped (\n \r \t \\ \xNN \uNNNN), bytes
+// that are not UTF-8 become \xNN; every other character is printed as it is.
+std::string Printable(std::string_view s) {
+  std::string out;
+  char esc[16];
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c == '\n') out += "\\n";
+      else if (c == '\r') out += "\\r";
+      else if (c == '\t') out += "\\t";
+      else if (c == '\\') out += "\\\\";
+      else if (c < 0x20 || c == 0x7f) out.append(esc, std::snprintf(esc, sizeof esc, "\\x%02x", c));
+      else out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // One UTF-8 sequence: its length from the lead byte, then no overlong form, no
+    // surrogate, nothing above U+10FFFF.
+    const size_t len = c >= 0xC2 && c <= 0xDF ? 2 : (c & 0xF0) == 0xE0 ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+    bool valid = len > 0 && i + len <= s.size();
+    for (size_t k = 1; valid && k < len; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      valid = (b & 0xC0) == 0x80;
+      cp = cp << 6 | (b & 0x3F);
+    }
+    valid = valid && cp >= (len == 2 ? 0x80u : len == 3 ? 0x800u : 0x10000u) && (cp < 0xD800 || cp > 0xDFFF) &&
+            cp <= 0x10FFFF;
+    if (!valid) {
+      out.append(esc, std::snprintf(esc, sizeof esc, "\\x%02x", c));
+      ++i;
+      continue;
+    }
+    const bool control = cp <= 0x9F || cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+                         (cp >= 0x2066 && cp <= 0x2069);
+    if (control) out.append(esc, std::snprintf(esc, sizeof esc, "\\u%04x", cp));
+    else out.append(s.substr(i, len));
+    i += len;
+  }
+  return out;
+}
 
 void PrintMetadata(const StoredMessage& m) {
   const MessagePayload& p = m.payload;
@@ -23,31 +71,30 @@ void PrintMetadata(const StoredMessage& m) {
             << "leaf hash:       " << ToHex(m.leaf_hash) << "\n"
             << "received:        " << FormatRfc3339(r.received_us) << "\n"
             << "source:          " << (p.source == MessageSource::kSmtp ? "smtp" : "import") << "\n"
-            << "MAIL FROM:       " << p.mail_from << "\n";
-  for (const auto& rcpt : p.rcpt_to) std::cout << "RCPT TO:         " << rcpt << "\n";
+            << "MAIL FROM:       " << Printable(p.mail_from) << "\n";
+  for (const auto& rcpt : p.rcpt_to) std::cout << "RCPT TO:         " << Printable(rcpt) << "\n";
   if (p.source == MessageSource::kSmtp)
-    std::cout << p.helo_verb << ":            " << p.helo_name << "\n"
-              << "client:          " << p.client_address << " port " << p.client_port << "\n"
-              << "TLS:             " << (p.tls_protocol.empty() ? "none" : p.tls_protocol + " " + p.tls_cipher) << "\n";
+    std::cout << Printable(p.helo_verb) << ":            " << Printable(p.helo_name) << "\n"
+              << "client:          " << Printable(p.client_address) << " port " << p.client_port << "\n"
+              << "TLS:             "
+              << (p.tls_protocol.empty() ? "none" : Printable(p.tls_protocol + " " + p.tls_cipher)) << "\n";
   else
-    std::cout << "imported from:   " << p.import_name << "\n";
+    std::cout << "imported from:   " << Printable(p.import_name) << "\n";
   std::cout << "raw SHA-256:     " << ToHex(p.raw_sha256) << "\n"
             << "raw length:      " << p.raw_length << "\n"
             << "flags:           0x" << std::hex << p.flags << std::dec << "\n"
-            << "Message-ID:      " << r.message_id << "\n"
-            << "Date:            " << r.date_header << "\n"
-            << "From:            " << r.from_header << "\n"
-            << "To:              " << r.to_header << "\n"
-            << "Cc:              " << r.cc_header << "\n"
-            << "Subject:         " << r.subject << "\n";
+            << "Message-ID:      " << Printable(r.message_id) << "\n"
+            << "Date:            " << Printable(r.date_header) << "\n"
+            << "From:            " << Printable(r.from_header) << "\n"
+            << "To:              " << Printable(r.to_header) << "\n"
+            << "Cc:              " << Printable(r.cc_header) << "\n"
+            << "Subject:         " << Printable(r.subject) << "\n";
 }
 
 Status RecordRead(const Config& config, Database& db, const RecordId& id, bool raw) {
   auto target = MessageTargetRef(db, id);
   if (!target.ok()) return target.status();
-  auto options = ArchiveOptionsFrom(config, SigningKeyUse::kIfReadable);
-  if (!options.ok()) return options.status();
-  auto archive = Archive::Open(*options);
+  auto archive = OpenExistingArchive(config);
   if (!archive.ok()) return archive.status();
   AuditEvent read = LocalUserEvent(auditevent::kMessageRead, "ok",
                                    std::string("{\"command\":\"show\",\"raw\":") + (raw ? "true" : "false") +

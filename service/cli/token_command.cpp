@@ -5,8 +5,8 @@
 #include "archive/archive.h"
 #include "archive/format/rfc3339.h"
 #include "audit/api_tokens.h"
+#include "service/cli/cli_options.h"
 #include "service/cli/commands.h"
-#include "service/config/archive_options.h"
 
 namespace chainmail {
 namespace {
@@ -19,12 +19,6 @@ int TokenUsage() {
 }
 
 std::string When(const std::optional<int64_t>& us) { return us ? FormatRfc3339(*us) : "-"; }
-
-Result<std::unique_ptr<Archive>> OpenForWrite(const Config& config) {
-  auto options = ArchiveOptionsFrom(config, SigningKeyUse::kIfReadable);
-  if (!options.ok()) return options.status();
-  return Archive::Open(*options);
-}
 
 int Create(const Config& config, const std::vector<std::string>& args) {
   std::optional<Role> role;
@@ -53,7 +47,7 @@ int Create(const Config& config, const std::vector<std::string>& args) {
     }
   }
   if (!role || name.empty()) return TokenUsage();
-  auto archive = OpenForWrite(config);
+  auto archive = OpenExistingArchive(config);
   if (!archive.ok()) {
     std::cerr << "chainmail: " << archive.status().message() << "\n";
     return 1;
@@ -95,7 +89,7 @@ int List(const Config& config) {
 }
 
 int Revoke(const Config& config, const std::string& id) {
-  auto archive = OpenForWrite(config);
+  auto archive = OpenExistingArchive(config);
   if (!archive.ok()) {
     std::cerr << "chainmail: " << archive.status().message() << "\n";
     return 1;
