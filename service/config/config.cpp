@@ -1,7 +1,11 @@
 #include "service/config/config.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 
 #include "service/config/config_keys.h"
@@ -30,9 +34,20 @@ Status Set(std::map<std::string, std::string>& values, const std::string& key, c
   return Status::Ok();
 }
 
+// A directory or a device opens as an empty stream (std::ifstream succeeds on a
+// directory): refused, or `--config /etc/chainmail` would silently run on the defaults.
 Status ParseFile(const std::string& file, std::map<std::string, std::string>& values) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0)
+    return Status::NotFound("cannot read configuration file " + file + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return Status::InvalidArgument("configuration file " + file + " is not a regular file" +
+                                   (S_ISDIR(st.st_mode) ? " (it is a directory)" : ""));
+  errno = 0;
   std::ifstream in(file);
-  if (!in) return Status::NotFound("cannot read configuration file " + file);
+  if (!in)
+    return Status::NotFound("cannot read configuration file " + file +
+                            (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()));
   std::string line, section;
   for (int n = 1; std::getline(in, line); ++n) {
     const std::string where = file + ":" + std::to_string(n) + ": ";
@@ -49,6 +64,8 @@ Status ParseFile(const std::string& file, std::map<std::string, std::string>& va
     if (!section.empty()) key = section + "." + key;
     if (Status s = Set(values, key, Trim(std::string_view(t).substr(eq + 1)), where); !s.ok()) return s;
   }
+  // getline ends at end of file and at a read error alike; only the latter sets badbit.
+  if (in.bad()) return Status::IoError("error reading configuration file " + file);
   return Status::Ok();
 }
 
@@ -150,7 +167,7 @@ Result<Config> Config::Load(const std::string& file, const std::vector<std::stri
       ParseUint<uint32_t>(v, "fulltext.defer_above_msgs_per_s", 0, 10000000, c.fulltext_defer_above_msgs_per_s),
       ParseUint<uint32_t>(v, "fulltext.max_deferral_s", 0, 86400, c.fulltext_max_deferral_s),
       ParseUint<uint64_t>(v, "smtp.max_message_bytes", 1024, 1ull << 40, c.max_message_bytes),
-      ParseUint<uint32_t>(v, "smtp.max_recipients", 1, 100000, c.max_recipients),
+      ParseUint<uint32_t>(v, "smtp.max_recipients", 1, 65535, c.max_recipients),  // a record lists at most 65535
       ParseUint<uint32_t>(v, "smtp.max_connections", 1, 10000, c.max_connections),
       ParseUint<uint32_t>(v, "smtp.max_connections_per_ip", 1, 10000, c.max_connections_per_ip),
       ParseUint<uint32_t>(v, "smtp.command_timeout_s", 1, 86400, c.command_timeout_s),

@@ -90,6 +90,12 @@ int RunDaemon(const Config& config, const BenchmarkSwitches& bench) {
     Say("REST TLS: " + http_options.status().message());
     return 1;
   }
+  // Both listen addresses are checked before the archive is touched: a typo is a
+  // configuration error (exit 2), not a start that the audit log records.
+  if (auto smtp_address = ParseListenAddress(config.smtp_listen); !smtp_address.ok()) {
+    Say("smtp.listen: " + smtp_address.status().message());
+    return 2;
+  }
   auto http_address = ParseListenAddress(config.http_listen);
   if (!http_address.ok()) {
     Say("http.listen: " + http_address.status().message());
@@ -160,11 +166,20 @@ int RunDaemon(const Config& config, const BenchmarkSwitches& bench) {
     Say("cannot record service.start in the audit log: " + s.message());
     return 1;
   }
+  // From here on the audit log says the service started: every way out records its stop.
+  auto fail_after_start = [&](const std::string& why) {
+    if (Status s = RecordServiceStop(**archive, why); !s.ok())
+      Say("cannot record service.stop in the audit log: " + s.message());
+    (*archive)->Close();
+    if (*indexer) (*indexer)->Stop();
+    (*listings)->Stop();
+    return 1;
+  };
   DecidedIngest ingest(**archive, DefaultPolicy);
   SmtpServer server(so, ingest);
   if (Status s = server.Start(); !s.ok()) {
     Say("cannot start SMTP on " + config.smtp_listen + ": " + s.message());
-    return 1;
+    return fail_after_start("SMTP listener failed");
   }
   ApiContext api_context(**archive, ApiLimitsFrom(config));
   api_context.metrics().WatchSmtp(&server.counters());
@@ -174,9 +189,7 @@ int RunDaemon(const Config& config, const BenchmarkSwitches& bench) {
   if (Status s = http.Start(); !s.ok()) {
     Say("cannot start the REST API on " + config.http_listen + ": " + s.message());
     server.Stop(std::chrono::seconds(0));
-    RecordServiceStop(**archive, "REST listener failed");
-    (*archive)->Close();
-    return 1;
+    return fail_after_start("REST listener failed");
   }
   Say("archive " + config.data_dir + " (origin " + (*archive)->identity().base_origin + "); " +
       (bench.without_checkpoints ? "checkpoints NOT signed (--without-checkpoints)"

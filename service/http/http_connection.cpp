@@ -1,6 +1,9 @@
 #include "service/http/http_connection.h"
 
-#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPChunkedStream.h>
+#include <Poco/Net/HTTPFixedLengthStream.h>
+#include <Poco/Net/HTTPHeaderStream.h>
+#include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
@@ -19,6 +22,7 @@
 #include <ostream>
 
 #include "service/api/problem.h"
+#include "service/http/request_line.h"
 #include "service/http/request_target.h"
 #include "service/net/cidr_list.h"
 
@@ -55,17 +59,25 @@ struct Sent {
   bool client_gone = false;
 };
 
-// Writes `out`; for a HEAD request (`head`) only its head — the header fields GET's answer
-// has, Content-Length included for a plain body — and a streamed body is never produced.
-Sent Send(Poco::Net::HTTPServerResponse& resp, const ApiResponse& out, bool head) {
+// Writes `out` on `session`; for a HEAD request (`head`) only its head — the header fields
+// GET's answer has, Content-Length or chunked coding included — and a streamed body is
+// never produced. (The response has no request attached, so Poco's send() would not
+// know it answers a HEAD: the head is written here.)
+Sent Send(Poco::Net::HTTPServerSession& session, Poco::Net::HTTPServerResponse& resp, const ApiResponse& out,
+          bool head) {
   resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(out.status));
   resp.setContentType(out.content_type);
   for (const auto& [name, value] : out.headers) resp.add(name, value);
   Sent sent;
+  if (out.stream) resp.setChunkedTransferEncoding(true);
+  else resp.setContentLength64(static_cast<Poco::Int64>(out.body.size()));
+  if (head) {
+    Poco::Net::HTTPHeaderOutputStream hs(session);
+    resp.write(hs);
+    return sent;
+  }
   if (out.stream) {
-    resp.setChunkedTransferEncoding(true);
     std::ostream& os = resp.send();
-    if (head) return sent;
     sent.status = out.stream([&os, &sent](std::string_view piece) {
       os.write(piece.data(), static_cast<std::streamsize>(piece.size()));
       sent.client_gone = !os.good();
@@ -73,9 +85,8 @@ Sent Send(Poco::Net::HTTPServerResponse& resp, const ApiResponse& out, bool head
     });
     return sent;
   }
-  resp.setContentLength64(static_cast<Poco::Int64>(out.body.size()));
   std::ostream& os = resp.send();
-  if (!head) os.write(out.body.data(), static_cast<std::streamsize>(out.body.size()));
+  os.write(out.body.data(), static_cast<std::streamsize>(out.body.size()));
   return sent;
 }
 
@@ -85,12 +96,19 @@ std::string HeaderOf(const ApiResponse& r, std::string_view name) {
   return "";
 }
 
-// What a MessageException from Poco's parsing of a request head means for the client.
+// What a request line that could not be read means for the client.
+ApiError LineProblem(const RequestLine& line) {
+  if (line.outcome == RequestLine::Outcome::kTargetTooLong)
+    return Problem(414, "uri-too-long", "Request target too long",
+                   "the request target is longer than " + std::to_string(RequestLine::kMaxTarget) + " bytes");
+  if (line.outcome == RequestLine::Outcome::kEndedEarly)
+    return Malformed("the connection ended in the middle of the request line");
+  return Malformed(line.problem);
+}
+
+// What a MessageException from Poco's parsing of the header fields means for the client.
 ApiError HeadProblem(const std::string& what) {
   const bool too_big = what.find("too long") != std::string::npos || what.find("Too many") != std::string::npos;
-  if (what.find("URI") != std::string::npos)
-    return Problem(414, "uri-too-long", "Request target too long",
-                   "the request target is invalid or longer than 16384 bytes");
   if (too_big && (what.find("ield") != std::string::npos || what.find("eader") != std::string::npos))
     return Problem(431, "header-too-large", "Request header fields too large",
                    "too many header fields (at most 100) or one too long (a name at most 256 bytes, a value 8192)");
@@ -109,7 +127,7 @@ ApiError TooSlow(std::chrono::seconds timeout) {
 }
 
 // Every value of header `name` (case-insensitive).
-std::vector<std::string> AllOf(const Poco::Net::HTTPServerRequest& req, const std::string& name) {
+std::vector<std::string> AllOf(const Poco::Net::HTTPRequest& req, const std::string& name) {
   std::vector<std::string> out;
   for (const auto& [k, v] : req)
     if (Poco::icompare(k, name) == 0) out.push_back(v);
@@ -119,7 +137,7 @@ std::vector<std::string> AllOf(const Poco::Net::HTTPServerRequest& req, const st
 // RFC 9110 5.1/5.5: a field name is a token; a value has no control characters but HTAB.
 // (A name with a space before its colon is how one smuggles "Transfer-Encoding : chunked"
 // past a parser that would not see it.)
-std::string BadField(const Poco::Net::HTTPServerRequest& req) {
+std::string BadField(const Poco::Net::HTTPRequest& req) {
   static constexpr std::string_view kTokenPunct = "!#$%&'*+-.^_`|~";
   for (const auto& [name, value] : req) {
     const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
@@ -136,7 +154,30 @@ bool AllDigits(const std::string& s) {
   return !s.empty() && s.size() <= 18 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// The header fields after the request line, and the empty line that ends them, with
+// Poco's parsing and limits (100 fields, a name 256 bytes, a value 8192): what
+// HTTPRequest::read does after its own reading of the request line. Throws Poco's
+// MessageException over a limit.
+void ReadFields(Poco::Net::HTTPServerSession& session, Poco::Net::HTTPRequest& request) {
+  Poco::Net::HTTPHeaderInputStream in(session);
+  request.Poco::Net::MessageHeader::read(in);
+  for (int c = in.get(); c != '\n' && c != std::char_traits<char>::eof(); c = in.get()) {
+  }
+}
+
 }  // namespace
+
+// Poco's server session, with the byte-at-a-time read its own header parsing uses opened
+// to ReadRequestLine. (Poco returns a byte as a signed char, so 0xFF reads as the end of
+// the stream: such a line is refused or the connection closed, never misread.)
+class HttpSession : public Poco::Net::HTTPServerSession {
+ public:
+  using Poco::Net::HTTPServerSession::HTTPServerSession;
+  int Next() {
+    const int c = get();
+    return c == std::char_traits<char>::eof() ? -1 : static_cast<unsigned char>(c);
+  }
+};
 
 void HttpConnection::run() {
   Poco::Net::StreamSocket& sock = socket();
@@ -144,7 +185,7 @@ void HttpConnection::run() {
   if (id == 0) return;  // the server is stopping
   // The session closes the socket when it is destroyed: declared here so that this
   // happens after lingering and after Unregister (watchdog contract), never before.
-  std::optional<Poco::Net::HTTPServerSession> session;
+  std::optional<HttpSession> session;
   try {
     session.emplace(sock, state_.params);
     client_ = UnmapIpv4(sock.peerAddress().host()).toString();
@@ -155,7 +196,7 @@ void HttpConnection::run() {
       Poco::Net::HTTPServerResponseImpl response(*session);
       response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
       ApiError busy = UnavailableProblem("too many connections (http.max_connections, http.max_connections_per_ip)");
-      Refuse(response, busy, "");
+      Refuse(*session, response, busy, "");
     }
   } catch (...) {
     // A client gone mid-way, a TLS failure, a timeout: nothing more can be said to it.
@@ -198,7 +239,7 @@ void HttpConnection::Abort(const ApiResponse& answer, const Status& why) {
   ::shutdown(fd, SHUT_RDWR);
 }
 
-void HttpConnection::Converse(Poco::Net::HTTPServerSession& session, uint64_t id) {
+void HttpConnection::Converse(HttpSession& session, uint64_t id) {
   // The first request's deadline runs from the accept (Register), TLS handshake included;
   // each later one's from its first byte.
   bool first = true;
@@ -207,25 +248,28 @@ void HttpConnection::Converse(Poco::Net::HTTPServerSession& session, uint64_t id
     first = false;
     bool keep_alive = false;
     try {
+      const RequestLine line = ReadRequestLine([&session] { return session.Next(); });
+      if (line.outcome == RequestLine::Outcome::kNoRequest) return;  // closed (or shut down) between requests
+      if (line.outcome != RequestLine::Outcome::kOk) {
+        RefuseHead(session, state_.watchdog.Expired(id) ? TooSlow(state_.options.timeout) : LineProblem(line));
+        return;
+      }
+      Poco::Net::HTTPRequest request(line.method, line.target, line.version);
+      ReadFields(session, request);
       Poco::Net::HTTPServerResponseImpl response(session);
-      Poco::Net::HTTPServerRequestImpl request(response, session, state_.params.get());
       response.setDate(Poco::Timestamp());
-      response.setVersion(request.getVersion());
+      // Answered in the client's version when it is one we speak (Serve refuses others).
+      response.setVersion(line.version == Poco::Net::HTTPMessage::HTTP_1_0 ? Poco::Net::HTTPMessage::HTTP_1_0
+                                                                           : Poco::Net::HTTPMessage::HTTP_1_1);
       response.setKeepAlive(state_.params->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
       response.set("Server", "chainmail");
-      keep_alive = Serve(request, response, id);
+      keep_alive = Serve(session, request, response, id);
       keep_alive = keep_alive && response.getKeepAlive();
-    } catch (const Poco::Net::NoMessageException&) {
-      return;  // closed (or shut down) between requests
     } catch (const Poco::Net::MessageException& e) {
-      // The request object is gone; answer on a fresh response, as Poco does.
       RefuseHead(session, state_.watchdog.Expired(id) ? TooSlow(state_.options.timeout) : HeadProblem(e.message()));
       return;
     } catch (const Poco::TimeoutException&) {  // silent mid-head for http.timeout_s
       RefuseHead(session, TooSlow(state_.options.timeout));
-      return;
-    } catch (const Poco::DataException&) {  // a header Poco itself parses (Content-Length) is not a number
-      RefuseHead(session, BadParameter("Content-Length", "Content-Length must be a decimal number"));
       return;
     }
     session.setKeepAlive(keep_alive);
@@ -233,45 +277,55 @@ void HttpConnection::Converse(Poco::Net::HTTPServerSession& session, uint64_t id
   }
 }
 
-bool HttpConnection::Serve(Poco::Net::HTTPServerRequestImpl& req, Poco::Net::HTTPServerResponseImpl& resp,
-                           uint64_t id) {
+bool HttpConnection::Serve(HttpSession& session, const Poco::Net::HTTPRequest& req,
+                           Poco::Net::HTTPServerResponseImpl& resp, uint64_t id) {
   const uint64_t max_body = state_.options.max_body_bytes;
   const std::string& method = req.getMethod();
   if (state_.watchdog.Expired(id)) {  // the head was cut short by the deadline
-    Refuse(resp, TooSlow(state_.options.timeout), method);
+    Refuse(session, resp, TooSlow(state_.options.timeout), method);
     return false;
   }
   const std::string& version = req.getVersion();
   if (version != Poco::Net::HTTPMessage::HTTP_1_1 && version != Poco::Net::HTTPMessage::HTTP_1_0) {
     const bool http = version.size() == 8 && version.compare(0, 5, "HTTP/") == 0;
-    Refuse(resp, http ? Problem(505, "version-not-supported", "HTTP version not supported",
-                                "only HTTP/1.1 (and 1.0) is spoken here")
-                      : Malformed("the request line is not HTTP"),
+    Refuse(session, resp,
+           http ? Problem(505, "version-not-supported", "HTTP version not supported",
+                          "only HTTP/1.1 (and 1.0) is spoken here")
+                : Malformed("the request line is not HTTP"),
            method);
     return false;
   }
   if (const std::string bad = BadField(req); !bad.empty()) {
-    Refuse(resp, Malformed(bad), method);
+    Refuse(session, resp, Malformed(bad), method);
     return false;
   }
   const std::vector<std::string> lengths = AllOf(req, "Content-Length");
   const std::vector<std::string> codings = AllOf(req, "Transfer-Encoding");
   if (!codings.empty() && !lengths.empty()) {
-    Refuse(resp, BadParameter("Transfer-Encoding", "a request may not have both Content-Length and "
-                                                   "Transfer-Encoding (RFC 9112 6.1)"), method);
+    Refuse(session, resp,
+           BadParameter("Transfer-Encoding", "a request may not have both Content-Length and "
+                                             "Transfer-Encoding (RFC 9112 6.1)"),
+           method);
     return false;
   }
   if (!codings.empty() && (codings.size() > 1 || Poco::icompare(codings[0], "chunked") != 0)) {
-    Refuse(resp, Problem(501, "not-implemented", "Not implemented", "the only Transfer-Encoding accepted is 'chunked'"),
+    Refuse(session, resp,
+           Problem(501, "not-implemented", "Not implemented", "the only Transfer-Encoding accepted is 'chunked'"),
            method);
     return false;
   }
   if (lengths.size() > 1 || (lengths.size() == 1 && !AllDigits(lengths[0]))) {
-    Refuse(resp, BadParameter("Content-Length", "Content-Length must be given once, as a decimal number"), method);
+    Refuse(session, resp, BadParameter("Content-Length", "Content-Length must be given once, as a decimal number"),
+           method);
+    return false;
+  }
+  if (AllOf(req, "Authorization").size() > 1) {  // which one counts would be our choice; a proxy may choose the other
+    Refuse(session, resp, BadParameter("Authorization", "a request has at most one Authorization header"), method);
     return false;
   }
   if (version == Poco::Net::HTTPMessage::HTTP_1_1 && AllOf(req, "Host").size() != 1) {
-    Refuse(resp, BadParameter("Host", "an HTTP/1.1 request has exactly one Host header (RFC 9112 3.2)"), method);
+    Refuse(session, resp, BadParameter("Host", "an HTTP/1.1 request has exactly one Host header (RFC 9112 3.2)"),
+           method);
     return false;
   }
   const bool chunked = !codings.empty();
@@ -280,65 +334,69 @@ bool HttpConnection::Serve(Poco::Net::HTTPServerRequestImpl& req, Poco::Net::HTT
   if (chunked) resp.setKeepAlive(false);
   const uint64_t declared = lengths.empty() ? 0 : std::stoull(lengths[0]);
   if (declared > max_body) {
-    Refuse(resp, TooLarge(max_body), method);  // the body stays unread
+    Refuse(session, resp, TooLarge(max_body), method);  // the body stays unread
     return false;
   }
 
   ApiRequest r;
   r.method = method;
   r.client_address = client_;
-  r.tls = req.secure();
+  r.tls = session.socket().secure();
   for (const auto& [k, v] : req) r.headers.emplace(Lower(k), v);
   if (chunked || declared > 0) {
     if (req.getExpectContinue()) resp.sendContinue();
-    std::istream& in = req.stream();
+    std::optional<Poco::Net::HTTPChunkedInputStream> chunked_in;
+    std::optional<Poco::Net::HTTPFixedLengthInputStream> fixed_in;
+    std::istream& in = chunked ? static_cast<std::istream&>(chunked_in.emplace(session))
+                               : fixed_in.emplace(session, static_cast<Poco::Int64>(declared));
     char buf[16384];
     while (in) {
       in.read(buf, sizeof(buf));
       r.body.append(buf, static_cast<size_t>(in.gcount()));
       if (r.body.size() > max_body) {
-        Refuse(resp, TooLarge(max_body), method);
+        Refuse(session, resp, TooLarge(max_body), method);
         return false;
       }
     }
     if (state_.watchdog.Expired(id)) {
-      Refuse(resp, TooSlow(state_.options.timeout), method);
+      Refuse(session, resp, TooSlow(state_.options.timeout), method);
       return false;
     }
     // A broken chunked encoding, or a client gone mid-body (then this answer goes
     // nowhere, harmlessly).
     if (in.bad() || (!chunked && r.body.size() != declared)) {
-      Refuse(resp, Malformed("the body ended early or its chunked encoding is malformed"), method);
+      Refuse(session, resp, Malformed("the body ended early or its chunked encoding is malformed"), method);
       return false;
     }
   }
   state_.watchdog.Busy(id);
   auto target = ParseRequestTarget(req.getURI());
   if (!target.ok()) {
-    Send(resp, state_.api.Refuse(BadParameter("", target.status().message()), method), method == "HEAD");
+    Send(session, resp, state_.api.Refuse(BadParameter("", target.status().message()), method),
+         method == "HEAD");
     return true;  // the request was read in full: the connection is still in step
   }
   r.path = std::move(target->path);
   r.query = std::move(target->query);
   const ApiResponse answer = state_.api.Handle(r);
-  const Sent sent = Send(resp, answer, method == "HEAD");
+  const Sent sent = Send(session, resp, answer, method == "HEAD");
   if (sent.status.ok()) return true;
   if (!sent.client_gone) Abort(answer, sent.status);
   return false;
 }
 
-void HttpConnection::RefuseHead(Poco::Net::HTTPServerSession& session, const ApiError& problem) {
+void HttpConnection::RefuseHead(HttpSession& session, const ApiError& problem) {
   Poco::Net::HTTPServerResponseImpl response(session);
   response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
-  Refuse(response, problem, "");
+  Refuse(session, response, problem, "");
 }
 
-void HttpConnection::Refuse(Poco::Net::HTTPServerResponseImpl& response, const ApiError& problem,
-                            const std::string& method) {
+void HttpConnection::Refuse(HttpSession& session, Poco::Net::HTTPServerResponseImpl& response,
+                            const ApiError& problem, const std::string& method) {
   linger_ = true;
   response.setKeepAlive(false);
   response.set("Server", "chainmail");
-  Send(response, state_.api.Refuse(problem, method), method == "HEAD");
+  Send(session, response, state_.api.Refuse(problem, method), method == "HEAD");
 }
 
 }  // namespace chainmail

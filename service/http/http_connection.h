@@ -1,11 +1,15 @@
 // HttpConnection: one REST client connection, from accept to close, on a server pool
-// thread — our own request loop over Poco's HTTP message parsing (in place of Poco's
-// HTTPServerConnection, so that every refusal is a problem+json with a request id and
+// thread — our own request loop: the request line read strictly by ReadRequestLine, the
+// header fields and bodies by Poco's HTTP parsing (in place of Poco's HTTPServerConnection
+// and HTTPServerRequestImpl, so that every refusal is a problem+json with a request id and
 // every limit is ours to enforce):
 //
 //   over http.max_connections / max_connections_per_ip   503, closed
-//   head malformed, or over Poco's limits (100 fields, 8 KiB a value, 16 KiB a target)
-//                                                        400 / 431 / 414, closed
+//   a request line that is not method SP target SP version CRLF (text after the
+//   version, no target, a control character)            400, closed
+//   a request target over 16 KiB                         414, closed
+//   header fields malformed, or over Poco's limits (100 fields, 8 KiB a value)
+//                                                        400 / 431, closed
 //   a version other than HTTP/1.1 or 1.0                 505 (400 if not HTTP), closed
 //   Content-Length together with Transfer-Encoding, or two Content-Lengths (request
 //   smuggling), a bad Content-Length, no Host in HTTP/1.1, a field name that is not a
@@ -47,12 +51,13 @@
 #include "service/net/connection_limiter.h"
 
 namespace Poco::Net {
-class HTTPServerRequestImpl;
+class HTTPRequest;
 class HTTPServerResponseImpl;
-class HTTPServerSession;
 }  // namespace Poco::Net
 
 namespace chainmail {
+
+class HttpSession;  // Poco's HTTPServerSession, read a byte at a time (http_connection.cpp)
 
 struct HttpServerState {
   HttpServerState(const HttpServerOptions& options, Api& api, Poco::Net::HTTPServerParams::Ptr params)
@@ -78,18 +83,20 @@ class HttpConnection : public Poco::Net::TCPServerConnection {
   void run() override;
 
  private:
-  void Converse(Poco::Net::HTTPServerSession& session, uint64_t watch_id);
-  // One request whose head has arrived; false when the connection must close after it.
-  bool Serve(Poco::Net::HTTPServerRequestImpl& request, Poco::Net::HTTPServerResponseImpl& response,
+  void Converse(HttpSession& session, uint64_t watch_id);
+  // One request whose head has arrived (its body, if any, still on `session`); false when
+  // the connection must close after it.
+  bool Serve(HttpSession& session, const Poco::Net::HTTPRequest& request, Poco::Net::HTTPServerResponseImpl& response,
              uint64_t watch_id);
   // Ends the connection after a streamed body failed part-way: logs `why`, shuts the
   // socket down at once (so the response's terminating chunk is never written) and
   // marks it to be reset at close.
   void Abort(const ApiResponse& answer, const Status& why);
   // Answers `problem` and marks the connection for closing.
-  void Refuse(Poco::Net::HTTPServerResponseImpl& response, const ApiError& problem, const std::string& method);
+  void Refuse(HttpSession& session, Poco::Net::HTTPServerResponseImpl& response, const ApiError& problem,
+              const std::string& method);
   // The same for a request whose head could not be read (no request object to answer).
-  void RefuseHead(Poco::Net::HTTPServerSession& session, const ApiError& problem);
+  void RefuseHead(HttpSession& session, const ApiError& problem);
   // After a refusal, before the socket is closed: stops sending and drains what the
   // client still sends, so that closing does not reset the answer away (see kLinger).
   void Linger();

@@ -95,6 +95,41 @@ TEST(Config, BadValuesAreRefusedWithTheKeyNamed) {
   }
 }
 
+// One archive record lists at most 65,535 recipients (the payload's list count is 16-bit);
+// a larger limit would let a fully received message fail to archive.
+TEST(Config, MaxRecipientsStopsAtWhatOneRecordCanList) {
+  auto largest = Config::Load("", {"smtp.max_recipients=65535"});
+  ASSERT_TRUE(largest.ok()) << largest.status().message();
+  EXPECT_EQ(largest->max_recipients, 65535u);
+  auto over = Config::Load("", {"smtp.max_recipients=65536"});
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.status().message().find("smtp.max_recipients"), std::string::npos) << over.status().message();
+}
+
+TEST(Config, MissingFileIsRefused) {
+  auto c = Config::Load("/nonexistent/chainmail.ini", {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("/nonexistent/chainmail.ini"), std::string::npos) << c.status().message();
+}
+
+// std::ifstream opens a directory without complaint and reads nothing from it: without
+// the check this was an empty file, all defaults.
+TEST(Config, DirectoryIsRefusedNotReadAsEmpty) {
+  char dir[] = "/tmp/chainmail-config-dir-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  auto c = Config::Load(dir, {});
+  rmdir(dir);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("is not a regular file"), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find(dir), std::string::npos) << c.status().message();
+}
+
+TEST(Config, DeviceIsRefused) {
+  auto c = Config::Load("/dev/null", {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("is not a regular file"), std::string::npos) << c.status().message();
+}
+
 TEST(Config, SetWithoutEqualsIsRefused) {
   EXPECT_FALSE(Config::Load("", {"smtp.listen"}).ok());
 }

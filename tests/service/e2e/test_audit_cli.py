@@ -5,6 +5,7 @@ no content when the read cannot be recorded."""
 import getpass
 import os
 import smtplib
+import socket
 import sqlite3
 import subprocess
 import unittest
@@ -37,6 +38,21 @@ class AuditTrail(unittest.TestCase):
             self.assertEqual(d.stop(), 0)
             types = [t for t, _, _ in events(d)]
         self.assertEqual(types, [SERVICE_START, POLICY_DECISION, POLICY_DECISION, SERVICE_STOP])
+
+    def test_a_start_that_fails_on_a_busy_port_records_its_stop(self):
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen(1)
+            d = Daemon({"smtp.listen": "127.0.0.1:%d" % busy.getsockname()[1]}, start=False)
+            try:
+                p = subprocess.run(d.args(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, timeout=60)
+                self.assertEqual(p.returncode, 1, p.stderr)
+                self.assertIn("cannot start SMTP", p.stderr.decode())
+                types = [t for t, _, _ in events(d)]
+                self.assertEqual(types, [SERVICE_START, SERVICE_STOP])
+            finally:
+                d.close()
 
     def test_show_records_a_read_by_the_local_user_naming_the_message(self):
         with Daemon() as d:

@@ -686,6 +686,18 @@ class StartAndStop(unittest.TestCase):
         finally:
             d.close()
 
+    def test_bad_smtp_listen_refuses_to_start_before_touching_the_archive(self):
+        # As a bad http.listen: exit 2, and no archive created (so no service.start in it).
+        d = Daemon({"smtp.listen": "127.0.0.1:99999"}, start=False)
+        try:
+            p = subprocess.run(d.args(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, timeout=60)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("smtp.listen", p.stderr.decode())
+            self.assertFalse(os.path.exists(d.db_path), "the archive was opened")
+        finally:
+            d.close()
+
     def test_sigterm_with_idle_keep_alive_connections_stops_promptly(self):
         with Daemon() as d:
             conns = []

@@ -172,6 +172,95 @@ TEST_F(HttpConnectionTest, AnOverlongRequestLineIsAnsweredNotReset) {
   EXPECT_EQ(r.error, 0) << "reset rather than closed";
 }
 
+// What one connection that sends `request` is answered: the whole answer, until close.
+Received Exchange(uint16_t port, const std::string& request) {
+  RawClient client(port);
+  EXPECT_TRUE(client.Send(request));
+  return client.Read(5s);
+}
+
+bool IsProblem(const Received& r, std::string_view status, std::string_view slug) {
+  return r.bytes.starts_with("HTTP/1.1 " + std::string(status)) &&
+         r.bytes.find("application/problem+json") != std::string::npos && r.bytes.find(slug) != std::string::npos;
+}
+
+// RFC 9112 3: a request line with no target or no version is malformed (400). Poco read
+// the end of the head where it looked for a target and called that "URI invalid or too
+// long", which was answered 414.
+TEST_F(HttpConnectionTest, ARequestLineWithoutTargetOrVersionIs400Not414) {
+  for (const char* line :
+       {"GARBAGE\r\n\r\n", "GET\r\n\r\n", "GET /healthz\r\n\r\n", "GET  /healthz HTTP/1.1\r\nHost: x\r\n\r\n"}) {
+    const Received r = Exchange(server_->port(), line);
+    EXPECT_TRUE(IsProblem(r, "400", "malformed-request")) << line << ": " << r.bytes;
+    EXPECT_TRUE(r.ended) << line;
+  }
+  EXPECT_TRUE(Exchange(server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                  .bytes.starts_with("HTTP/1.1 200"));
+}
+
+// Poco dropped whatever followed the version: this was served, 200.
+TEST_F(HttpConnectionTest, TextAfterTheHttpVersionIs400) {
+  const Received r = Exchange(server_->port(), "GET /healthz HTTP/1.1 extra\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(IsProblem(r, "400", "after the HTTP version")) << r.bytes;
+  EXPECT_TRUE(r.ended);
+  EXPECT_TRUE(Exchange(server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                  .bytes.starts_with("HTTP/1.1 200"));
+}
+
+// Two Authorization headers: the first was used, while a proxy in front might have
+// checked the other.
+TEST_F(HttpConnectionTest, TwoAuthorizationHeadersAre400) {
+  const Received r = Exchange(server_->port(),
+                              "GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\n"
+                              "Authorization: Bearer b\r\n\r\n");
+  EXPECT_TRUE(IsProblem(r, "400", "Authorization")) << r.bytes;
+  EXPECT_TRUE(Exchange(server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\n"
+                                        "Connection: close\r\n\r\n")
+                  .bytes.starts_with("HTTP/1.1 200"));
+}
+
+// 414 is for a target that really reached the cap: 16384 bytes is read (and routed), one
+// more is refused.
+TEST_F(HttpConnectionTest, OnlyATargetOverTheCapIs414) {
+  const std::string at_cap = "/" + std::string(16383, 'a');
+  const Received fits =
+      Exchange(server_->port(), "GET " + at_cap + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(IsProblem(fits, "404", "")) << fits.bytes.substr(0, 200);
+  const Received over = Exchange(server_->port(), "GET " + at_cap + "a HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(IsProblem(over, "414", "uri-too-long")) << over.bytes.substr(0, 200);
+  EXPECT_TRUE(over.ended);
+  EXPECT_EQ(over.error, 0) << "reset rather than closed";
+}
+
+// A TLS ClientHello on the plain port is not HTTP from its first byte: answered at once,
+// not after http.timeout_s (10 s here) of waiting for a line end.
+TEST_F(HttpConnectionTest, BinaryOnThePlainPortIsRefusedAtOnce) {
+  RawClient client(server_->port());
+  ASSERT_TRUE(client.Send(std::string("\x16\x03\x01\x00\x05hello", 10)));
+  const Received r = client.Read(3s);
+  EXPECT_TRUE(IsProblem(r, "400", "malformed-request")) << r.bytes;
+}
+
+// The request line is now read by us and the response has no Poco request attached:
+// a HEAD must still get the head alone, for a streamed answer too, and the next request
+// on the connection must be answered in step.
+TEST_F(HttpConnectionTest, HeadOfAStreamedAnswerIsTheHeadAloneAndTheConnectionStaysInStep) {
+  const RecordId id = fx_.AddMessage(SampleMessage(1, 1000));
+  const std::string officer = fx_.Token(Role::kOfficer);
+  RawClient client(server_->port());
+  const std::string raw = "/api/v1/messages/" + id.ToString() + "/raw";
+  ASSERT_TRUE(client.Send("HEAD " + raw + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + officer +
+                          "\r\n\r\n" + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const Received r = client.Read(5s, [](const std::string& b) {
+    const size_t second = b.find("HTTP/1.1", 1);
+    return second != std::string::npos && b.find("\r\n\r\n", second) != std::string::npos;
+  });
+  ASSERT_TRUE(r.bytes.starts_with("HTTP/1.1 200")) << r.bytes.substr(0, 300);
+  EXPECT_NE(r.bytes.find("Transfer-Encoding: chunked"), std::string::npos) << r.bytes.substr(0, 300);
+  const size_t head_end = r.bytes.find("\r\n\r\n");
+  EXPECT_TRUE(r.bytes.compare(head_end + 4, 12, "HTTP/1.1 200") == 0) << "not the next answer: " << r.bytes;
+}
+
 // A declared body over http.max_body_bytes (1 MiB) is refused unread (413) while the
 // client, not waiting for an answer, sends all of it before it reads. Closing with the
 // body unread would reset the connection and destroy the 413 in the client's buffer.
