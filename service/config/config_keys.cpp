@@ -26,7 +26,7 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"smtp.require_tls", "false", "true: MAIL before STARTTLS gets '530 5.7.0'."},
       {"smtp.max_message_bytes", "52428800",
        "Largest message (SIZE advertised). Declared larger: '552 5.3.4' at MAIL; sent larger: '552 5.3.4' after the data."},
-      {"smtp.max_recipients", "1000", "RCPTs per message; beyond: '452 4.5.3'."},
+      {"smtp.max_recipients", "1000", "RCPTs per message, at most 65535; beyond: '452 4.5.3'."},
       {"smtp.max_connections", "200", "Concurrent SMTP connections; beyond: '421 4.7.0' and close."},
       {"smtp.max_connections_per_ip", "50", "Concurrent connections per client IP; beyond: '421 4.7.0'."},
       {"smtp.command_timeout_s", "300",

@@ -7,6 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "Poco/AutoPtr.h"
+#include "Poco/ConsoleChannel.h"
+#include "Poco/FormattingChannel.h"
+#include "Poco/Logger.h"
+#include "Poco/Message.h"
+#include "Poco/PatternFormatter.h"
 #include "service/config/config.h"
 #include "service/config/config_keys.h"
 #include "service/daemon/daemon.h"
@@ -29,6 +35,21 @@ int Usage() {
 void TuneMalloc() {
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
   mallopt(M_TRIM_THRESHOLD, 16 << 20);
+}
+
+// The SMTP connections log through Poco (logger "chainmail.smtp": denied and refused
+// clients, failed TLS handshakes, lost connections, exceptions). Poco's root logger has
+// no channel of its own, so without this those lines go nowhere. They go to stderr like
+// the daemon's other lines: "chainmaild: chainmail.smtp: 192.0.2.7:40123: denied: ...",
+// from information level up. Set on the root before any other logger exists: a logger
+// copies its channel and level from its nearest ancestor when it is made.
+void LogToStderr() {
+  Poco::AutoPtr<Poco::PatternFormatter> format(new Poco::PatternFormatter("chainmaild: %s: %t"));
+  Poco::AutoPtr<Poco::Channel> channel(
+      new Poco::FormattingChannel(format, new Poco::ConsoleChannel(std::cerr)));
+  Poco::Logger& root = Poco::Logger::root();
+  root.setChannel(channel);
+  root.setLevel(Poco::Message::PRIO_INFORMATION);
 }
 
 }  // namespace
@@ -57,6 +78,7 @@ int main(int argc, char** argv) {
     for (const auto& [key, value] : config->effective) std::cout << key << " = " << value << "\n";
     return 0;
   }
+  LogToStderr();
   chainmail::BlockTerminationSignals();
   return chainmail::RunDaemon(*config, bench);
 }

@@ -15,16 +15,34 @@
 namespace chainmail {
 namespace {
 
-// Connections waiting for a thread; beyond this Poco closes new ones without a word.
-constexpr int kMaxQueued = 32;
 constexpr int kListenBacklog = 128;
 constexpr int kThreadIdleSeconds = 60;
 
-// Threads beyond max_connections, so that a client over the limit still gets a thread
-// and hears "421 4.7.0" instead of waiting silently in Poco's queue.
-int PoolThreads(uint32_t max_connections) {
-  return static_cast<int>(max_connections + std::max<uint32_t>(16, max_connections / 4));
+// One thread for every place SmtpAdmission can hand out, and as many queue entries: every
+// admitted connection gets a thread, and Poco's queue never overflows (beyond its bound it
+// would close a connection without a word). Clients without a place never reach the queue.
+int PoolThreads(const SmtpServerOptions& options) {
+  const uint64_t places = uint64_t{options.max_connections} + options.max_denied_connections;
+  return static_cast<int>(std::clamp<uint64_t>(places, 2, 1u << 16));
 }
+
+// Admission on the accepting thread (smtp_connection.h): refusals are answered there at
+// once, so a burst far over the limits costs no pool thread and every client hears why.
+class SmtpAdmissionFilter : public Poco::Net::TCPServerConnectionFilter {
+ public:
+  explicit SmtpAdmissionFilter(SmtpServerState& state) : state_(state) {}
+  bool accept(const Poco::Net::StreamSocket& socket) override {
+    try {
+      return AdmitOrRefuse(socket, state_);
+    } catch (const Poco::Exception& e) {  // e.g. the client is already gone (getpeername)
+      state_.logger.information("connection dropped at accept: " + e.displayText());
+      return false;
+    }
+  }
+
+ private:
+  SmtpServerState& state_;
+};
 
 class SmtpConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
  public:
@@ -77,6 +95,14 @@ Result<Poco::Net::ServerSocket> Listen(const std::string& listen) {
 
 }  // namespace
 
+std::chrono::seconds MessageTimeoutFor(uint64_t max_message_bytes) {
+  constexpr uint64_t kMinimumBytesPerSecond = 32 * 1024;
+  constexpr uint64_t kDataBlockSeconds = 600;
+  constexpr uint64_t kYearSeconds = 365 * 24 * 3600;
+  return std::chrono::seconds(std::clamp<uint64_t>(max_message_bytes / kMinimumBytesPerSecond,
+                                                   kDataBlockSeconds, kYearSeconds));
+}
+
 SmtpServer::SmtpServer(SmtpServerOptions options, MessageIngest& ingest)
     : options_(std::move(options)), counted_ingest_(std::make_unique<CountingIngest>(ingest, counters_)) {
   options_.session.tls_available = options_.tls != nullptr;
@@ -96,15 +122,16 @@ Status SmtpServer::Start() {
 
   state_ = std::make_unique<SmtpServerState>(options_, *counted_ingest_, counters_, std::move(*draining),
                                              std::move(*closing));
-  const int threads = PoolThreads(options_.max_connections);
+  const int threads = PoolThreads(options_);
   try {
     pool_ = std::make_unique<Poco::ThreadPool>("smtp", 2, threads, kThreadIdleSeconds);
     Poco::Net::TCPServerParams::Ptr params(new Poco::Net::TCPServerParams);
     params->setMaxThreads(threads);
-    params->setMaxQueued(kMaxQueued);
+    params->setMaxQueued(threads);
     params->setThreadIdleTime(Poco::Timespan(kThreadIdleSeconds, 0));
     tcp_ = std::make_unique<Poco::Net::TCPServer>(new SmtpConnectionFactory(*state_), *pool_,
                                                   *socket, params);
+    tcp_->setConnectionFilter(new SmtpAdmissionFilter(*state_));
     tcp_->start();
   } catch (const Poco::Exception& e) {  // no threads to be had
     tcp_.reset();

@@ -1,14 +1,27 @@
 // SmtpServer: the SMTP receiver's socket side. It listens, admits or refuses each client
-// (connection limits, then the allowlist), and runs one SmtpSession per connection on a
-// pool thread, feeding it bytes and writing its replies, with STARTTLS, timeouts and a
-// draining shutdown. All SMTP decisions are the session's; this layer only moves bytes.
+// on the accepting thread (the allowlist first, then the places of its kind:
+// smtp_admission.h), and runs one SmtpSession per admitted connection on a pool thread,
+// feeding it bytes and writing its replies, with STARTTLS, timeouts and a draining
+// shutdown. All SMTP decisions are the session's; this layer only moves bytes.
 //
-// What a client sees at the edges (see also smtp_session.h):
-//   over max_connections / max_connections_per_ip  "421 4.7.0" instead of the banner
-//   address outside allowed_networks               "554 5.7.1", then "503" to anything
-//                                                  but QUIT, closed after denied_wait
-//   silent for command_timeout                     "421 4.4.2", closed
-//   Stop()                                         "421 4.3.2" (idle sessions at once)
+// What a client sees at the edges (see also smtp_session.h), in the order decided:
+//   address outside allowed_networks          "554 5.7.1" instead of the banner, then
+//                                             "503 5.5.1" to anything but QUIT, closed
+//                                             after denied_wait. It takes one of the
+//                                             max_denied_connections places, never one
+//                                             of max_connections.
+//   ... and max_denied_connections reached    "554 5.7.1", closed at once
+//   allowed, over max_connections or          "421 4.7.0" instead of the banner, closed
+//     max_connections_per_ip                  at once
+//   silent for command_timeout                "421 4.4.2", closed
+//   a command line not ended command_timeout  "421 4.4.2", closed
+//     after its first byte
+//   a message not ended message_timeout       "421 4.4.2", closed; nothing archived
+//     after DATA's 354 or its first BDAT chunk
+//   Stop()                                    "421 4.3.2" (idle sessions at once)
+//
+// Threads: one pool thread per place (max_connections + max_denied_connections); a
+// refusal is sent by the accepting thread without waiting on the client.
 //
 // Thread safety: Start, Stop and the destructor are called by one owner thread; once
 // Start() has returned, port() and active_connections() may be called from any thread;
@@ -18,6 +31,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "archive/format/status.h"
@@ -41,14 +55,28 @@ struct SmtpServerOptions {
   // listens dual-stack; IPv4 clients then match IPv4 allowlist entries as usual.
   std::string listen = "127.0.0.1:2525";
   CidrList allowed_networks;                  // clients outside get the 554 5.7.1 flow
-  uint32_t max_connections = 200;             // over -> "421 4.7.0" in place of the banner
+  uint32_t max_connections = 200;             // allowed clients; over -> "421 4.7.0" in
+                                              // place of the banner
   uint32_t max_connections_per_ip = 50;       // over -> same
-  std::chrono::seconds command_timeout{300};  // idle -> "421 4.4.2", close; also bounds
+  std::chrono::seconds command_timeout{300};  // idle, or one command line from its first
+                                              // byte -> "421 4.4.2", close; also bounds
                                               // each write and the TLS handshake
   std::chrono::seconds denied_wait{10};       // how long a denied client may take to QUIT
+  uint32_t max_denied_connections = 8;        // denied clients in the 554 flow at once;
+                                              // over -> "554 5.7.1", closed at once
+  // How long one message's whole DATA body, or all its BDAT chunks, may take; unset:
+  // MessageTimeoutFor(session.max_message_bytes).
+  std::optional<std::chrono::seconds> message_timeout;
   SmtpSessionConfig session;                  // tls_available is set from `tls`
   std::shared_ptr<TlsServerContext> tls;      // null: no STARTTLS
 };
+
+// The default SmtpServerOptions::message_timeout: RFC 5321 4.5.3.2's ten minutes for a
+// data block, or the time `max_message_bytes` takes at 32 KiB/s (about 0.25 Mbit/s), if
+// longer: 50 MiB may take 1600 s; at most a year. Slower than that, a message of the
+// largest size allowed is cut with "421 4.4.2"; a client dripping bytes to hold a
+// connection is cut after it.
+std::chrono::seconds MessageTimeoutFor(uint64_t max_message_bytes);
 
 struct SmtpServerState;
 

@@ -1,8 +1,35 @@
 #include "service/smtp/mail_transaction.h"
 
+#include <exception>
+
+#include "Poco/Logger.h"
 #include "service/smtp/smtp_replies.h"
 
 namespace chainmail::smtp {
+namespace {
+
+// "192.0.2.7:40123" or "[2001:db8::1]:40123", as the connection's own log lines name it.
+std::string ClientName(const MessagePayload& envelope) {
+  const bool v6 = envelope.client_address.find(':') != std::string::npos;
+  const std::string host = v6 ? "[" + envelope.client_address + "]" : envelope.client_address;
+  return host + ":" + std::to_string(envelope.client_port);
+}
+
+// MessageIngest::Commit reports failures as a Status, but anything that throws below it
+// (an encoder's limit, memory) must still end in a reply, or the client would lose a
+// message it sent in full to a silent close. A throw becomes kUnavailable: 451 4.3.0.
+Result<RecordId> CommitWithoutThrowing(MessageIngest& ingest, std::unique_ptr<MessageSpool> spool,
+                                       MessagePayload envelope) {
+  try {
+    return ingest.Commit(std::move(spool), std::move(envelope));
+  } catch (const std::exception& e) {
+    return Status::Unavailable(std::string("archiving threw: ") + e.what());
+  } catch (...) {
+    return Status::Unavailable("archiving threw an unknown exception");
+  }
+}
+
+}  // namespace
 
 std::string_view StorageFailureReply(const Status& status) {
   return status.code() == Status::Code::kNoSpace ? reply::kInsufficientStorage
@@ -26,8 +53,17 @@ std::string_view MailTransaction::BodyFailureReply() const {
 std::string MailTransaction::Archive(MessageIngest& ingest) {
   if (std::string_view failure = BodyFailureReply(); !failure.empty()) return std::string(failure);
   envelope_.flags |= body_->flags();
-  Result<RecordId> id = ingest.Commit(body_->ReleaseSpool(), std::move(envelope_));
-  if (!id.ok()) return std::string(StorageFailureReply(id.status()));
+  const std::string client = ClientName(envelope_);
+  Result<RecordId> id = CommitWithoutThrowing(ingest, body_->ReleaseSpool(), std::move(envelope_));
+  if (!id.ok()) {
+    const std::string_view reply = StorageFailureReply(id.status());
+    Poco::Logger& logger = Poco::Logger::get("chainmail.smtp");
+    if (logger.warning()) {
+      logger.warning(client + ": message not archived (" + std::string(reply.substr(0, 9)) +
+                     "): " + id.status().message());
+    }
+    return std::string(reply);
+  }
   return std::string(reply::kArchivedPrefix) + id->ToString();
 }
 

@@ -44,6 +44,8 @@ class MailTransaction {
   std::string_view BodyFailureReply() const;
   // After the last body byte: commits the message, blocking until it is durable, and
   // returns the reply: "250 2.0.0 Ok: archived <id>", or 552 / 452 / 451. Call once.
+  // Never throws for the ingest: whatever Commit throws is a failure like any other,
+  // answered 451 4.3.0. Every failed commit is logged to "chainmail.smtp".
   std::string Archive(MessageIngest& ingest);
 
  private:

@@ -41,6 +41,10 @@ using smtp::StorageFailureReply;
 using smtp::Verb;
 
 constexpr int kMaxErrors = 20;
+// Replies waiting to be written past which Receive() stops taking input: a client that
+// pipelines commands and never reads costs this much (plus one reply), not ~20 times its
+// input (a 7-byte "EHLO a" earns a 150-byte reply).
+constexpr size_t kMaxPendingOutput = 64 * 1024;
 
 }  // namespace
 
@@ -66,8 +70,10 @@ std::string SmtpSession::Impl::Greeting() const {
 void SmtpSession::Impl::OnTimeout() { Close(reply::Timeout(config_.hostname)); }
 void SmtpSession::Impl::OnShutdown() { Close(reply::ShuttingDown(config_.hostname)); }
 
-void SmtpSession::Impl::Receive(std::string_view bytes) {
-  while (!bytes.empty() && !wants_close_ && !wants_starttls_) {
+size_t SmtpSession::Impl::Receive(std::string_view bytes) {
+  const size_t offered = bytes.size();
+  while (!bytes.empty() && !wants_close_ && !wants_starttls_ &&
+         output_.size() < kMaxPendingOutput) {
     size_t used = 0;
     switch (input_) {
       case Input::kCommands:
@@ -83,8 +89,12 @@ void SmtpSession::Impl::Receive(std::string_view bytes) {
     bytes.remove_prefix(used);
   }
   // RFC 3207 5: nothing sent in plaintext after STARTTLS survives the upgrade. The rest
-  // of `bytes` is dropped by leaving the loop; a partial line is dropped here.
-  if (wants_starttls_ || wants_close_) lines_.Clear();
+  // of `bytes` is dropped (reported consumed); a partial line is dropped here.
+  if (wants_starttls_ || wants_close_) {
+    lines_.Clear();
+    return offered;
+  }
+  return offered - bytes.size();
 }
 
 size_t SmtpSession::Impl::ReceiveCommandBytes(std::string_view in) {
@@ -341,7 +351,7 @@ SmtpSession::SmtpSession(const SmtpSessionConfig& config, ConnectionInfo connect
 SmtpSession::~SmtpSession() = default;
 
 std::string SmtpSession::Greeting() { return impl_->Greeting(); }
-void SmtpSession::Receive(std::string_view bytes) { impl_->Receive(bytes); }
+size_t SmtpSession::Receive(std::string_view bytes) { return impl_->Receive(bytes); }
 std::string SmtpSession::TakeOutput() { return impl_->TakeOutput(); }
 bool SmtpSession::WantsClose() const { return impl_->wants_close(); }
 bool SmtpSession::WantsStartTls() const { return impl_->wants_starttls(); }

@@ -47,9 +47,13 @@ class SmtpSession {
   // the allowlist, "554 5.7.1 ...".
   std::string Greeting();
   // Consumes bytes from the client: commands (pipelined or not), DATA and BDAT content.
-  // Replies accumulate in the output buffer. After STARTTLS is accepted or the session is
-  // closing, remaining input is discarded (RFC 3207 5: no plaintext survives the upgrade).
-  void Receive(std::string_view bytes);
+  // Replies accumulate in the output buffer. Returns how many bytes were consumed: fewer
+  // than offered once the replies not yet taken pass a bound (64 KiB plus one reply), so
+  // a client that pipelines without reading cannot grow them further; the caller writes
+  // TakeOutput() and offers the rest again, in order. After STARTTLS is accepted or the
+  // session is closing, the remaining input is discarded and counted as consumed
+  // (RFC 3207 5: no plaintext survives the upgrade).
+  [[nodiscard]] size_t Receive(std::string_view bytes);
   // Replies produced so far; the caller writes them to the client.
   std::string TakeOutput();
 

@@ -25,7 +25,7 @@ class SmtpSession::Impl {
 
   std::string Greeting() const;
 
-  void Receive(std::string_view bytes);
+  size_t Receive(std::string_view bytes);
   std::string TakeOutput() { return std::exchange(output_, {}); }
   bool wants_close() const { return wants_close_; }
   bool wants_starttls() const { return wants_starttls_; }

@@ -166,6 +166,23 @@ TEST_F(SmtpServerTest, PipelinedCommandsInOnePacketAreAllAnswered) {
   EXPECT_REPLY(client->ReadReply(), "221");
 }
 
+// 64 KiB of pipelined EHLOs earn ~1.2 MB of replies; the session stops taking input at
+// its reply bound, so the loop must write what is pending and feed it the rest of the read.
+TEST_F(SmtpServerTest, PipelinedCommandsPastTheReplyBoundAreAllAnswered) {
+  StartServer();
+  auto client = Connect();
+  ASSERT_TRUE(client);
+  constexpr int kCommands = 8192;
+  std::string input;
+  for (int i = 0; i < kCommands; ++i) input += "EHLO c\r\n";
+  ASSERT_TRUE(client->Send(input + "QUIT\r\n"));
+  int answered = 0;
+  std::string reply;
+  while ((reply = client->ReadReply()).rfind("250-mx.test", 0) == 0) ++answered;
+  EXPECT_EQ(answered, kCommands);
+  EXPECT_REPLY(reply, "221");
+}
+
 TEST_F(SmtpServerTest, MessageLargerThanReadBufferArrivesIntact) {
   StartServer();
   auto client = Connect();

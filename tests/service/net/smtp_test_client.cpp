@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -122,6 +123,12 @@ bool SmtpTestClient::WaitForClose(std::chrono::milliseconds timeout, std::string
   buffer_.clear();
   SetReceiveTimeout(fd_, std::chrono::seconds(kReceiveTimeoutSeconds));
   return closed;
+}
+
+bool SmtpTestClient::WaitForInput(std::chrono::milliseconds timeout) {
+  if (!buffer_.empty() || (ssl_ != nullptr && SSL_pending(ssl_) > 0)) return true;
+  pollfd wait{fd_, POLLIN, 0};
+  return poll(&wait, 1, static_cast<int>(timeout.count())) > 0;
 }
 
 Status SmtpTestClient::StartTls(const TlsClientOptions& options) {

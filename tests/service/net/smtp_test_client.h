@@ -41,6 +41,9 @@ class SmtpTestClient {
   // True when the server closes the connection (orderly or by reset) within `timeout`,
   // ignoring anything else it sends; `*rest` gets those bytes when not null.
   bool WaitForClose(std::chrono::milliseconds timeout, std::string* rest = nullptr);
+  // True as soon as something can be read (a reply, or the close), false if nothing came
+  // within `timeout`. Reads nothing: ReadReply() or WaitForClose() then collect it.
+  bool WaitForInput(std::chrono::milliseconds timeout);
   // Client side of STARTTLS once "220" was read: handshake and certificate check.
   Status StartTls(const TlsClientOptions& options);
   // Closes with a TCP reset (SO_LINGER 0), as a crashing peer would.

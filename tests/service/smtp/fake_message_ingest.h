@@ -1,13 +1,15 @@
 // FakeMessageIngest: an in-memory MessageIngest for SMTP session tests. It records every
 // committed message (bytes, envelope, id) and every spool write, and can be told to fail
-// BeginMessage, spool writes or Commit with a given Status. The real archive path is
-// tested end to end elsewhere; this seam lets the state machine be tested alone.
+// BeginMessage, spool writes or Commit with a given Status, or make Commit throw. The
+// real archive path is tested end to end elsewhere; this seam lets the state machine be
+// tested alone.
 //
 // Not thread-safe: one test thread.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +32,7 @@ class FakeMessageIngest : public MessageIngest {
   Status write_status;
   uint64_t fail_writes_after = 0;  // with write_status: bytes accepted before failing
   Status commit_status;
+  bool commit_throws = false;  // Commit throws std::logic_error, as a payload encoder can
 
   std::vector<CommittedMessage> committed;
   std::vector<size_t> write_sizes;  // every Write() call, in order
@@ -43,6 +46,7 @@ class FakeMessageIngest : public MessageIngest {
   }
 
   Result<RecordId> Commit(std::unique_ptr<MessageSpool> spool, MessagePayload envelope) override {
+    if (commit_throws) throw std::logic_error("payload list too long");
     if (!commit_status.ok()) return commit_status;
     auto* fake = static_cast<Spool*>(spool.get());
     RecordId id = RecordId::Generate();

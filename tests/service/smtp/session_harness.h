@@ -38,10 +38,15 @@ class SessionHarness {
                           ConnectionInfo connection = TestConnection())
       : session(config, std::move(connection), ingest) {}
 
-  // Feeds `bytes` and returns the replies they produced.
+  // Feeds all of `bytes`, as the socket loop does (taking the replies whenever the
+  // session stops short), and returns the replies they produced.
   std::string Send(std::string_view bytes) {
-    session.Receive(bytes);
-    return session.TakeOutput();
+    std::string replies;
+    do {
+      bytes.remove_prefix(session.Receive(bytes));
+      replies += session.TakeOutput();
+    } while (!bytes.empty());
+    return replies;
   }
 
   // EHLO, MAIL FROM:<sender@example.org>, RCPT TO:<journal@journal.test>; expects success.

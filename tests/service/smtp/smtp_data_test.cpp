@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <ostream>
+#include <sstream>
 #include <string>
+
+#include "Poco/Logger.h"
+#include "Poco/StreamChannel.h"
 
 #include "archive/format/payload_tags.h"
 #include "tests/service/smtp/session_harness.h"
@@ -18,6 +22,29 @@ using namespace std::string_literals;  // "..."s keeps embedded NULs
 std::string ArchivedReply(const SessionHarness& h) {
   return "250 2.0.0 Ok: archived " + h.ingest.committed.back().id.ToString() + "\r\n";
 }
+
+// What one Poco logger writes while this object lives (information level and up).
+class CapturedLog {
+ public:
+  explicit CapturedLog(const std::string& name)
+      : logger_(Poco::Logger::get(name)),
+        saved_channel_(logger_.getChannel()),
+        saved_level_(logger_.getLevel()) {
+    logger_.setChannel(new Poco::StreamChannel(text_));
+    logger_.setLevel(Poco::Message::PRIO_INFORMATION);
+  }
+  ~CapturedLog() {
+    logger_.setChannel(saved_channel_);
+    logger_.setLevel(saved_level_);
+  }
+  std::string text() const { return text_.str(); }
+
+ private:
+  Poco::Logger& logger_;
+  const Poco::Channel::Ptr saved_channel_;
+  const int saved_level_;
+  std::ostringstream text_;
+};
 
 TEST(SmtpDataTest, DataBeforeMailIs503) {
   SessionHarness h;
@@ -315,6 +342,29 @@ TEST(SmtpDataTest, CommitFailureIs451NeverFiveHundred) {
     EXPECT_EQ(h.SendMessage("x\r\n.\r\n"), "451 4.3.0 Temporary failure, try again later\r\n")
         << failure.message();
   }
+}
+
+// A Commit that throws (the payload encoder refuses a list over 65,535 items) is a
+// storage failure like the others: 451, logged, and the session carries on; the client
+// must not lose a message it sent in full to a silent close.
+TEST(SmtpDataTest, CommitThatThrowsIs451AndLoggedAndTheSessionGoesOn) {
+  CapturedLog log("chainmail.smtp");
+  SessionHarness h;
+  h.ingest.commit_throws = true;
+  std::string reply;
+  EXPECT_NO_THROW(reply = h.SendMessage("x\r\n.\r\n"));
+  EXPECT_EQ(reply, "451 4.3.0 Temporary failure, try again later\r\n");
+  EXPECT_FALSE(h.session.WantsClose());
+  EXPECT_NE(log.text().find("192.0.2.7:40123: message not archived (451 4.3.0): "
+                            "archiving threw: payload list too long"),
+            std::string::npos)
+      << log.text();
+
+  h.ingest.commit_throws = false;
+  reply = h.Send("MAIL FROM:<a@b.example>\r\nRCPT TO:<j@journal.test>\r\nDATA\r\ny\r\n.\r\n");
+  ASSERT_EQ(h.ingest.committed.size(), 1u);
+  EXPECT_EQ(reply, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n" +
+                       ArchivedReply(h));
 }
 
 TEST(SmtpDataTest, EnvelopeRecordsWhatTheSessionSaw) {

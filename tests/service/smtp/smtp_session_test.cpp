@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 
 #include "tests/service/smtp/session_harness.h"
 
@@ -344,6 +345,52 @@ TEST(SmtpSessionTest, ShutdownInsideDataDropsTheSpool) {
   EXPECT_EQ(h.session.TakeOutput(), "421 4.3.2 journal.test Service shutting down\r\n");
   EXPECT_EQ(h.ingest.spools_destroyed, 1);
   EXPECT_TRUE(h.ingest.committed.empty());
+}
+
+// 8,192 pipelined "EHLO a" (64 KiB) would earn 1.2 MB of replies: ~20 times the input,
+// held for a client that need never read them.
+std::string PipelinedEhlos(size_t count) {
+  std::string input;
+  for (size_t i = 0; i < count; ++i) input += "EHLO a\r\n";
+  return input;
+}
+constexpr size_t kPendingOutputBound = 64 * 1024;
+
+TEST(SmtpSessionTest, PipelinedRepliesStopPilingUpPastTheBound) {
+  SessionHarness h;
+  const std::string input = PipelinedEhlos(8192);
+  (void)h.session.Receive(input);
+  const std::string output = h.session.TakeOutput();
+  EXPECT_GE(output.size(), kPendingOutputBound);
+  EXPECT_LE(output.size(), kPendingOutputBound + kEhloReply.size());
+}
+
+TEST(SmtpSessionTest, InputLeftAtTheBoundIsAnsweredInOrderWhenOfferedAgain) {
+  SessionHarness h;
+  const std::string input = PipelinedEhlos(8192) + "NOOP\r\n";
+  std::string_view rest = input;
+  size_t used = h.session.Receive(rest);
+  ASSERT_GT(used, 0u);
+  ASSERT_LT(used, rest.size());
+  EXPECT_EQ(used % 8, 0u) << "stops between commands";
+  std::string output = h.session.TakeOutput();
+  while (!rest.empty()) {
+    rest.remove_prefix(used);
+    used = h.session.Receive(rest);
+    ASSERT_TRUE(used > 0 || rest.empty());
+    output += h.session.TakeOutput();
+  }
+  std::string expected;
+  for (int i = 0; i < 8192; ++i) expected += kEhloReply;
+  expected += "250 2.0.0 Ok\r\n";
+  EXPECT_TRUE(output == expected) << output.size() << " bytes vs " << expected.size();
+}
+
+TEST(SmtpSessionTest, ClosingSessionCountsTheDroppedRestAsConsumed) {
+  SessionHarness h;
+  const std::string input = "QUIT\r\n" + PipelinedEhlos(100);
+  EXPECT_EQ(h.session.Receive(input), input.size());
+  EXPECT_EQ(h.session.TakeOutput(), "221 2.0.0 Bye\r\n");
 }
 
 TEST(SmtpSessionTest, TooManyConnectionsReply) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 
 #include "tests/service/smtp/session_harness.h"
 
@@ -44,6 +45,31 @@ TEST(SmtpStarttlsTest, PlaintextAfterStarttlsIsDiscarded) {
   EXPECT_EQ(h.Send("NOOP\r\n"), "");  // before the handshake: still discarded
   h.session.TlsStarted("TLSv1.3", "TLS_AES_256_GCM_SHA384");
   EXPECT_FALSE(h.session.WantsStartTls());
+  h.Send("EHLO c\r\n");
+  EXPECT_EQ(h.Send("RCPT TO:<j@journal.test>\r\n"), "503 5.5.1 Error: need MAIL command\r\n");
+}
+
+// The session stops taking input when its replies pass a bound; a STARTTLS that arrives
+// in the rest still discards every plaintext byte after it.
+TEST(SmtpStarttlsTest, PlaintextAfterStarttlsIsDiscardedWhenRepliesReachTheBound) {
+  SessionHarness h(TlsConfig());
+  std::string input;
+  while (input.size() < 64 * 1024) input += "EHLO c\r\n";
+  input += "STARTTLS\r\nMAIL FROM:<evil@x.example>\r\n";
+  std::string_view rest = input;
+  rest.remove_prefix(h.session.Receive(rest));
+  ASSERT_FALSE(rest.empty());
+  EXPECT_FALSE(h.session.WantsStartTls());
+  h.session.TakeOutput();
+  std::string output;
+  while (!rest.empty()) {
+    rest.remove_prefix(h.session.Receive(rest));
+    output += h.session.TakeOutput();
+  }
+  ASSERT_GE(output.size(), 30u);
+  EXPECT_EQ(output.substr(output.size() - 30), "220 2.0.0 Ready to start TLS\r\n");
+  EXPECT_TRUE(h.session.WantsStartTls());
+  h.session.TlsStarted("TLSv1.3", "TLS_AES_256_GCM_SHA384");
   h.Send("EHLO c\r\n");
   EXPECT_EQ(h.Send("RCPT TO:<j@journal.test>\r\n"), "503 5.5.1 Error: need MAIL command\r\n");
 }
