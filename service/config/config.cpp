@@ -170,7 +170,9 @@ Result<Config> Config::Load(const std::string& file, const std::vector<std::stri
       ParseUint<uint32_t>(v, "smtp.max_recipients", 1, 65535, c.max_recipients),  // a record lists at most 65535
       ParseUint<uint32_t>(v, "smtp.max_connections", 1, 10000, c.max_connections),
       ParseUint<uint32_t>(v, "smtp.max_connections_per_ip", 1, 10000, c.max_connections_per_ip),
+      ParseUint<uint32_t>(v, "smtp.max_denied_connections", 1, 10000, c.max_denied_connections),
       ParseUint<uint32_t>(v, "smtp.command_timeout_s", 1, 86400, c.command_timeout_s),
+      ParseUint<uint32_t>(v, "smtp.message_timeout_s", 0, 31536000, c.message_timeout_s),
       ParseUint<uint32_t>(v, "smtp.shutdown_drain_s", 0, 3600, c.shutdown_drain_s),
       ParseUint<int>(v, "archive.zstd_level", 1, 19, c.zstd_level),
       ParseUint<uint32_t>(v, "evidence.checkpoint_keep_days", 1, 36500, c.checkpoint_keep_days),

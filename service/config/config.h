@@ -29,7 +29,9 @@ struct Config {
   uint32_t max_recipients = 0;
   uint32_t max_connections = 0;
   uint32_t max_connections_per_ip = 0;
+  uint32_t max_denied_connections = 0;
   uint32_t command_timeout_s = 0;
+  uint32_t message_timeout_s = 0;  // 0: SmtpServerOptions' default (smtp_server.h)
   uint32_t shutdown_drain_s = 0;
   std::string http_listen;
   bool http_tls = false;

@@ -27,10 +27,19 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"smtp.max_message_bytes", "52428800",
        "Largest message (SIZE advertised). Declared larger: '552 5.3.4' at MAIL; sent larger: '552 5.3.4' after the data."},
       {"smtp.max_recipients", "1000", "RCPTs per message, at most 65535; beyond: '452 4.5.3'."},
-      {"smtp.max_connections", "200", "Concurrent SMTP connections; beyond: '421 4.7.0' and close."},
+      {"smtp.max_connections", "200",
+       "Concurrent SMTP connections from smtp.allowed_networks; beyond: '421 4.7.0' and close. Clients outside "
+       "the allowlist never count against it."},
       {"smtp.max_connections_per_ip", "50", "Concurrent connections per client IP; beyond: '421 4.7.0'."},
+      {"smtp.max_denied_connections", "8",
+       "Clients outside smtp.allowed_networks held at once: each gets '554 5.7.1', then '503 5.5.1' to anything "
+       "but QUIT, for at most 10 s; beyond: '554 5.7.1' and an immediate close."},
       {"smtp.command_timeout_s", "300",
-       "Idle seconds allowed while waiting for a command or data (RFC 5321 4.5.3.2); then '421 4.4.2'."},
+       "Idle seconds allowed while waiting for a command or data, and the most one command line may take from its "
+       "first byte (RFC 5321 4.5.3.2); then '421 4.4.2'."},
+      {"smtp.message_timeout_s", "0",
+       "The most one message may take from DATA's 354 (or its first BDAT) to its end; then '421 4.4.2', nothing "
+       "archived. 0 = max(600, smtp.max_message_bytes at 32 KiB/s)."},
       {"smtp.shutdown_drain_s", "30",
        "On SIGTERM, seconds a session mid-transfer may take to finish; idle sessions get '421 4.3.2' at once."},
       {"http.listen", "127.0.0.1:8025",

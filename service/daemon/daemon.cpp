@@ -155,7 +155,9 @@ int RunDaemon(const Config& config, const BenchmarkSwitches& bench) {
   so.allowed_networks = *networks;
   so.max_connections = config.max_connections;
   so.max_connections_per_ip = config.max_connections_per_ip;
+  so.max_denied_connections = config.max_denied_connections;
   so.command_timeout = std::chrono::seconds(config.command_timeout_s);
+  if (config.message_timeout_s) so.message_timeout = std::chrono::seconds(config.message_timeout_s);
   so.session.hostname = hostname;
   so.session.max_message_bytes = config.max_message_bytes;
   so.session.max_recipients = config.max_recipients;

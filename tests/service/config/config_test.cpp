@@ -106,6 +106,18 @@ TEST(Config, MaxRecipientsStopsAtWhatOneRecordCanList) {
   EXPECT_NE(over.status().message().find("smtp.max_recipients"), std::string::npos) << over.status().message();
 }
 
+TEST(Config, DeniedClientCapAndMessageTimeoutDefaultAndParse) {
+  auto d = Config::Load("", {});
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  EXPECT_EQ(d->max_denied_connections, 8u);
+  EXPECT_EQ(d->message_timeout_s, 0u) << "0: the size-scaled default";
+  auto set = Config::Load("", {"smtp.max_denied_connections=2", "smtp.message_timeout_s=900"});
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_EQ(set->max_denied_connections, 2u);
+  EXPECT_EQ(set->message_timeout_s, 900u);
+  EXPECT_FALSE(Config::Load("", {"smtp.max_denied_connections=0"}).ok()) << "outsiders are answered, at least one";
+}
+
 TEST(Config, MissingFileIsRefused) {
   auto c = Config::Load("/nonexistent/chainmail.ini", {});
   ASSERT_FALSE(c.ok());
