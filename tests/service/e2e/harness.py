@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,6 +40,8 @@ IO_TIMEOUT_S = 60.0
 
 ARCHIVED_RE = re.compile(r"^250 2\.0\.0 Ok: archived <?([0-9a-fA-F-]{36})>?\s*$")
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# One line of `chainmail import`'s output: the input's name and the record's id.
+IMPORTED_RE = re.compile(r"^imported (\S+) as (" + UUID_RE.pattern + r")$", re.M)
 
 
 class DaemonError(Exception):
@@ -588,3 +591,23 @@ def make_message(subject="e2e", body=b"Hello.\r\n", extra_headers=b"", message_i
             + b"Subject: " + (subject.encode() if isinstance(subject, str) else subject) + CRLF
             + extra_headers)
     return head + CRLF + body
+
+
+class ImportCase(unittest.TestCase):
+    """A test class sharing one daemon, with a directory for the files it imports."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.daemon = Daemon()
+        cls.files = os.path.join(cls.daemon.data_dir, "import-files")
+        os.mkdir(cls.files)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.daemon.close()
+
+    def write(self, name, data):
+        path = os.path.join(self.files, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path

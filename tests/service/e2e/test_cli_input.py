@@ -12,9 +12,7 @@ import tempfile
 import shutil
 import unittest
 
-from harness import CHAINMAIL, UUID_RE, Daemon, db_connect
-
-IMPORTED_RE = re.compile(r"^imported (\S+) as (" + UUID_RE.pattern + r")$", re.M)
+from harness import CHAINMAIL, IMPORTED_RE, Daemon, ImportCase, db_connect
 
 EML = (b"From: Alice <alice@example.test>\r\n"
        b"Subject: through a pipe\r\n"
@@ -28,23 +26,7 @@ MBOX = (b"From one@example.test Thu Nov 27 10:00:00 2026\n" + MBOX_1 + b"\n"
         + MBOX_2.replace(b"\n>From", b"\n>>From") + b"\n")
 
 
-class ImportInput(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.daemon = Daemon()
-        cls.files = os.path.join(cls.daemon.data_dir, "import-files")
-        os.mkdir(cls.files)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.daemon.close()
-
-    def write(self, name, data):
-        path = os.path.join(self.files, name)
-        with open(path, "wb") as f:
-            f.write(data)
-        return path
-
+class ImportInput(ImportCase):
     def imported(self, p):
         return dict(IMPORTED_RE.findall(p.stdout.decode()))
 

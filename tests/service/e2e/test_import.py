@@ -8,10 +8,8 @@ import threading
 import time
 import unittest
 
-from harness import (UUID_RE, Daemon, archived_id, db_connect, envelope_address, make_message,
-                     record_uuid)
-
-IMPORTED_RE = re.compile(r"^imported (\S+) as (" + UUID_RE.pattern + r")$", re.M)
+from harness import (IMPORTED_RE, ImportCase, archived_id, db_connect, envelope_address,
+                     make_message, record_uuid)
 
 EML = (b"From: Alice <alice@example.test>\r\n"
        b"To: Bob <bob@example.test>\r\n"
@@ -45,23 +43,7 @@ def mboxrd(messages, senders):
     return out
 
 
-class Import(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.daemon = Daemon()
-        cls.files = os.path.join(cls.daemon.data_dir, "import-files")
-        os.mkdir(cls.files)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.daemon.close()
-
-    def write(self, name, data):
-        path = os.path.join(self.files, name)
-        with open(path, "wb") as f:
-            f.write(data)
-        return path
-
+class Import(ImportCase):
     def smtp_load(self, stop, acked, errors):
         """Keeps one SMTP connection busy until `stop` is set."""
         try:

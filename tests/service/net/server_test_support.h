@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "service/net/smtp_server.h"
+#include "tests/service/net/recording_ingest.h"
 #include "tests/service/net/smtp_test_client.h"
 
 namespace chainmail::testing {
@@ -46,5 +47,38 @@ inline std::unique_ptr<SmtpTestClient> ConnectOrFail(uint16_t port,
 // Asserts that `reply` starts with `code` (e.g. "250", "421 4.7.0").
 #define EXPECT_REPLY(reply, code) \
   EXPECT_EQ((reply).substr(0, std::string(code).size()), code) << "reply: " << (reply)
+
+// A test with one SmtpServer over a RecordingIngest.
+class SmtpServerFixture : public ::testing::Test {
+ protected:
+  void StartServer(SmtpServerOptions options = LoopbackOptions()) {
+    server_ = std::make_unique<SmtpServer>(std::move(options), ingest_);
+    Status started = server_->Start();
+    ASSERT_TRUE(started.ok()) << started.message();
+    ASSERT_NE(server_->port(), 0);
+  }
+  // A client that has read its first reply, which must start with `code`.
+  std::unique_ptr<SmtpTestClient> Connect(const std::string& code = "220 ", const std::string& source_ip = "") {
+    auto client = ConnectOrFail(server_->port(), source_ip);
+    if (client) {
+      EXPECT_REPLY(client->ReadReply(), code);
+    }
+    return client;
+  }
+  // EHLO, MAIL, RCPT: the client may send DATA or BDAT.
+  void BeginTransaction(SmtpTestClient& client) {
+    EXPECT_REPLY(client.Command("EHLO client.test"), "250");
+    EXPECT_REPLY(client.Command("MAIL FROM:<sender@example.test>"), "250");
+    EXPECT_REPLY(client.Command("RCPT TO:<journal@example.test>"), "250");
+  }
+  // ... and DATA: the client is ready to send the message body.
+  void BeginMessage(SmtpTestClient& client) {
+    BeginTransaction(client);
+    EXPECT_REPLY(client.Command("DATA"), "354");
+  }
+
+  RecordingIngest ingest_;
+  std::unique_ptr<SmtpServer> server_;
+};
 
 }  // namespace chainmail::testing

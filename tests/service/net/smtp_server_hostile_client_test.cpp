@@ -17,26 +17,12 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ConnectOrFail;
 using testing::LoopbackOptions;
-using testing::RecordingIngest;
 using testing::SmtpTestClient;
 using testing::WaitFor;
 using Clock = std::chrono::steady_clock;
 
-class SmtpServerHostileClientTest : public ::testing::Test {
+class SmtpServerHostileClientTest : public testing::SmtpServerFixture {
  protected:
-  void StartServer(SmtpServerOptions options) {
-    server_ = std::make_unique<SmtpServer>(std::move(options), ingest_);
-    Status started = server_->Start();
-    ASSERT_TRUE(started.ok()) << started.message();
-  }
-  // A client that has read its first reply, which must start with `code`.
-  std::unique_ptr<SmtpTestClient> Connect(const std::string& code, const std::string& source_ip) {
-    auto client = ConnectOrFail(server_->port(), source_ip);
-    if (client) {
-      EXPECT_REPLY(client->ReadReply(), code);
-    }
-    return client;
-  }
   // Sends one byte of `byte` every `interval` until the server says something; returns how
   // long that took from the first byte (or about `limit` if it never did).
   Clock::duration Drip(SmtpTestClient& client, char byte, std::chrono::milliseconds interval,
@@ -48,9 +34,17 @@ class SmtpServerHostileClientTest : public ::testing::Test {
     }
     return Clock::now() - start;
   }
-
-  RecordingIngest ingest_;
-  std::unique_ptr<SmtpServer> server_;
+  // A server whose commands time out after 1 s and messages after 2 s, with a client
+  // that has opened a transaction.
+  std::unique_ptr<SmtpTestClient> TransactionUnderShortTimeouts() {
+    SmtpServerOptions options = LoopbackOptions();
+    options.command_timeout = 1s;
+    options.message_timeout = 2s;
+    StartServer(options);
+    auto client = Connect("220 ", "127.0.0.1");
+    if (client) BeginTransaction(*client);
+    return client;
+  }
 };
 
 // Only 127.0.0.1 is allowed; 127.0.0.2 and up are outsiders.
@@ -153,15 +147,8 @@ TEST_F(SmtpServerHostileClientTest, IdleTimeBeforeALineDoesNotCountAgainstIt) {
 }
 
 TEST_F(SmtpServerHostileClientTest, DataBodyDrippedByteByByteHitsTheMessageTimeout) {
-  SmtpServerOptions options = LoopbackOptions();
-  options.command_timeout = 1s;
-  options.message_timeout = 2s;
-  StartServer(options);
-  auto client = Connect("220 ", "127.0.0.1");
+  auto client = TransactionUnderShortTimeouts();
   ASSERT_TRUE(client);
-  EXPECT_REPLY(client->Command("EHLO client.test"), "250");
-  EXPECT_REPLY(client->Command("MAIL FROM:<sender@example.test>"), "250");
-  EXPECT_REPLY(client->Command("RCPT TO:<journal@example.test>"), "250");
   EXPECT_REPLY(client->Command("DATA"), "354");
   const Clock::duration took = Drip(*client, 'x', 300ms, 10s);
   EXPECT_REPLY(client->ReadReply(), "421 4.4.2");
@@ -172,15 +159,8 @@ TEST_F(SmtpServerHostileClientTest, DataBodyDrippedByteByByteHitsTheMessageTimeo
 }
 
 TEST_F(SmtpServerHostileClientTest, BdatChunksTrickledOneByOneHitTheMessageTimeout) {
-  SmtpServerOptions options = LoopbackOptions();
-  options.command_timeout = 1s;
-  options.message_timeout = 2s;
-  StartServer(options);
-  auto client = Connect("220 ", "127.0.0.1");
+  auto client = TransactionUnderShortTimeouts();
   ASSERT_TRUE(client);
-  EXPECT_REPLY(client->Command("EHLO client.test"), "250");
-  EXPECT_REPLY(client->Command("MAIL FROM:<sender@example.test>"), "250");
-  EXPECT_REPLY(client->Command("RCPT TO:<journal@example.test>"), "250");
   // Every chunk is complete and answered, but the message never ends.
   const Clock::time_point start = Clock::now();
   std::string reply;

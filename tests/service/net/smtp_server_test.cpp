@@ -22,34 +22,7 @@ using testing::RecordingIngest;
 using testing::SmtpTestClient;
 using testing::WaitFor;
 
-class SmtpServerTest : public ::testing::Test {
- protected:
-  void StartServer(SmtpServerOptions options = LoopbackOptions()) {
-    server_ = std::make_unique<SmtpServer>(std::move(options), ingest_);
-    Status started = server_->Start();
-    ASSERT_TRUE(started.ok()) << started.message();
-    ASSERT_NE(server_->port(), 0);
-  }
-  // A client that has read the banner, which must start with `code`.
-  std::unique_ptr<SmtpTestClient> Connect(const std::string& code = "220 ",
-                                          const std::string& source_ip = "") {
-    auto client = ConnectOrFail(server_->port(), source_ip);
-    if (client) {
-      EXPECT_REPLY(client->ReadReply(), code);
-    }
-    return client;
-  }
-  // EHLO, MAIL, RCPT, DATA: the client is ready to send the message body.
-  void BeginMessage(SmtpTestClient& client) {
-    EXPECT_REPLY(client.Command("EHLO client.test"), "250");
-    EXPECT_REPLY(client.Command("MAIL FROM:<sender@example.test>"), "250");
-    EXPECT_REPLY(client.Command("RCPT TO:<journal@example.test>"), "250");
-    EXPECT_REPLY(client.Command("DATA"), "354");
-  }
-
-  RecordingIngest ingest_;
-  std::unique_ptr<SmtpServer> server_;
-};
+using SmtpServerTest = testing::SmtpServerFixture;
 
 TEST_F(SmtpServerTest, AllowedClientGetsBanner) {
   StartServer();
