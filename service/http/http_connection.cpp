@@ -1,6 +1,5 @@
 #include "service/http/http_connection.h"
 
-#include <Poco/Net/HTTPChunkedStream.h>
 #include <Poco/Net/HTTPFixedLengthStream.h>
 #include <Poco/Net/HTTPHeaderStream.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -22,6 +21,8 @@
 #include <ostream>
 
 #include "service/api/problem.h"
+#include "service/http/chunked_body.h"
+#include "service/http/header_fields.h"
 #include "service/http/request_line.h"
 #include "service/http/request_target.h"
 #include "service/net/cidr_list.h"
@@ -106,13 +107,13 @@ ApiError LineProblem(const RequestLine& line) {
   return Malformed(line.problem);
 }
 
-// What a MessageException from Poco's parsing of the header fields means for the client.
-ApiError HeadProblem(const std::string& what) {
-  const bool too_big = what.find("too long") != std::string::npos || what.find("Too many") != std::string::npos;
-  if (too_big && (what.find("ield") != std::string::npos || what.find("eader") != std::string::npos))
-    return Problem(431, "header-too-large", "Request header fields too large",
-                   "too many header fields (at most 100) or one too long (a name at most 256 bytes, a value 8192)");
-  return Malformed("the request head is not valid HTTP/1.1");
+// What header fields that could not be read mean for the client.
+ApiError FieldsProblem(const HeaderFields& fields) {
+  if (fields.outcome == HeaderFields::Outcome::kTooLarge)
+    return Problem(431, "header-too-large", "Request header fields too large", fields.problem);
+  if (fields.outcome == HeaderFields::Outcome::kEndedEarly)
+    return Malformed("the connection ended in the middle of the header fields");
+  return Malformed(fields.problem);
 }
 
 ApiError TooLarge(uint64_t limit) {
@@ -154,28 +155,18 @@ bool AllDigits(const std::string& s) {
   return !s.empty() && s.size() <= 18 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// The header fields after the request line, and the empty line that ends them, with
-// Poco's parsing and limits (100 fields, a name 256 bytes, a value 8192): what
-// HTTPRequest::read does after its own reading of the request line. Throws Poco's
-// MessageException over a limit.
-void ReadFields(Poco::Net::HTTPServerSession& session, Poco::Net::HTTPRequest& request) {
-  Poco::Net::HTTPHeaderInputStream in(session);
-  request.Poco::Net::MessageHeader::read(in);
-  for (int c = in.get(); c != '\n' && c != std::char_traits<char>::eof(); c = in.get()) {
-  }
-}
-
 }  // namespace
 
-// Poco's server session, with the byte-at-a-time read its own header parsing uses opened
-// to ReadRequestLine. (Poco returns a byte as a signed char, so 0xFF reads as the end of
-// the stream: such a line is refused or the connection closed, never misread.)
+// Poco's server session, read a byte at a time from its buffer for ReadRequestLine,
+// ReadHeaderFields and ReadChunkedBody. (Not through Poco's get(), which returns a byte
+// as a signed char: 0xFF would read as the end of the stream.)
 class HttpSession : public Poco::Net::HTTPServerSession {
  public:
   using Poco::Net::HTTPServerSession::HTTPServerSession;
   int Next() {
-    const int c = get();
-    return c == std::char_traits<char>::eof() ? -1 : static_cast<unsigned char>(c);
+    if (buffered() <= 0) peek();  // refills the buffer, or finds the end of the stream
+    char c;
+    return buffered() > 0 && read(&c, 1) == 1 ? static_cast<unsigned char>(c) : -1;
   }
 };
 
@@ -254,20 +245,25 @@ void HttpConnection::Converse(HttpSession& session, uint64_t id) {
         RefuseHead(session, state_.watchdog.Expired(id) ? TooSlow(state_.options.timeout) : LineProblem(line));
         return;
       }
+      const HeaderFields fields = ReadHeaderFields([&session] { return session.Next(); });
+      if (fields.outcome != HeaderFields::Outcome::kOk) {
+        RefuseHead(session, state_.watchdog.Expired(id) ? TooSlow(state_.options.timeout) : FieldsProblem(fields),
+                   line.method);
+        return;
+      }
       Poco::Net::HTTPRequest request(line.method, line.target, line.version);
-      ReadFields(session, request);
+      for (const auto& [name, value] : fields.fields) request.add(name, value);
       Poco::Net::HTTPServerResponseImpl response(session);
       response.setDate(Poco::Timestamp());
       // Answered in the client's version when it is one we speak (Serve refuses others).
       response.setVersion(line.version == Poco::Net::HTTPMessage::HTTP_1_0 ? Poco::Net::HTTPMessage::HTTP_1_0
                                                                            : Poco::Net::HTTPMessage::HTTP_1_1);
-      response.setKeepAlive(state_.params->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
+      response.setKeepAlive(state_.params->getKeepAlive() && session.canKeepAlive() &&
+                            ConnectionWantsKeepAlive(AllOf(request, "Connection"),
+                                                     line.version == Poco::Net::HTTPMessage::HTTP_1_0));
       response.set("Server", "chainmail");
       keep_alive = Serve(session, request, response, id);
       keep_alive = keep_alive && response.getKeepAlive();
-    } catch (const Poco::Net::MessageException& e) {
-      RefuseHead(session, state_.watchdog.Expired(id) ? TooSlow(state_.options.timeout) : HeadProblem(e.message()));
-      return;
     } catch (const Poco::TimeoutException&) {  // silent mid-head for http.timeout_s
       RefuseHead(session, TooSlow(state_.options.timeout));
       return;
@@ -329,8 +325,8 @@ bool HttpConnection::Serve(HttpSession& session, const Poco::Net::HTTPRequest& r
     return false;
   }
   const bool chunked = !codings.empty();
-  // Poco ends a chunked body quietly at a malformed chunk-size line; whatever followed
-  // must never be read as a next request, so a chunked request ends its connection.
+  // A chunked request ends its connection all the same (as before ReadChunkedBody): one
+  // fewer way for a framing disagreement with a proxy to reach a next request.
   if (chunked) resp.setKeepAlive(false);
   const uint64_t declared = lengths.empty() ? 0 : std::stoull(lengths[0]);
   if (declared > max_body) {
@@ -345,18 +341,24 @@ bool HttpConnection::Serve(HttpSession& session, const Poco::Net::HTTPRequest& r
   for (const auto& [k, v] : req) r.headers.emplace(Lower(k), v);
   if (chunked || declared > 0) {
     if (req.getExpectContinue()) resp.sendContinue();
-    std::optional<Poco::Net::HTTPChunkedInputStream> chunked_in;
-    std::optional<Poco::Net::HTTPFixedLengthInputStream> fixed_in;
-    std::istream& in = chunked ? static_cast<std::istream&>(chunked_in.emplace(session))
-                               : fixed_in.emplace(session, static_cast<Poco::Int64>(declared));
-    char buf[16384];
-    while (in) {
-      in.read(buf, sizeof(buf));
-      r.body.append(buf, static_cast<size_t>(in.gcount()));
-      if (r.body.size() > max_body) {
+    bool complete = true;
+    std::string why;
+    if (chunked) {
+      const ChunkedBody body = ReadChunkedBody([&session] { return session.Next(); }, max_body, &r.body);
+      if (body.outcome == ChunkedBody::Outcome::kTooLarge) {
         Refuse(session, resp, TooLarge(max_body), method);
         return false;
       }
+      complete = body.outcome == ChunkedBody::Outcome::kOk;
+      if (!body.problem.empty()) why = " (" + body.problem + ")";
+    } else {
+      Poco::Net::HTTPFixedLengthInputStream in(session, static_cast<Poco::Int64>(declared));
+      char buf[16384];
+      while (in) {
+        in.read(buf, sizeof(buf));
+        r.body.append(buf, static_cast<size_t>(in.gcount()));
+      }
+      complete = !in.bad() && r.body.size() == declared;
     }
     if (state_.watchdog.Expired(id)) {
       Refuse(session, resp, TooSlow(state_.options.timeout), method);
@@ -364,8 +366,8 @@ bool HttpConnection::Serve(HttpSession& session, const Poco::Net::HTTPRequest& r
     }
     // A broken chunked encoding, or a client gone mid-body (then this answer goes
     // nowhere, harmlessly).
-    if (in.bad() || (!chunked && r.body.size() != declared)) {
-      Refuse(session, resp, Malformed("the body ended early or its chunked encoding is malformed"), method);
+    if (!complete) {
+      Refuse(session, resp, Malformed("the body ended early or its chunked encoding is malformed" + why), method);
       return false;
     }
   }
@@ -385,10 +387,10 @@ bool HttpConnection::Serve(HttpSession& session, const Poco::Net::HTTPRequest& r
   return false;
 }
 
-void HttpConnection::RefuseHead(HttpSession& session, const ApiError& problem) {
+void HttpConnection::RefuseHead(HttpSession& session, const ApiError& problem, const std::string& method) {
   Poco::Net::HTTPServerResponseImpl response(session);
   response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
-  Refuse(session, response, problem, "");
+  Refuse(session, response, problem, method);
 }
 
 void HttpConnection::Refuse(HttpSession& session, Poco::Net::HTTPServerResponseImpl& response,

@@ -1,6 +1,7 @@
 // HttpConnection: one REST client connection, from accept to close, on a server pool
-// thread — our own request loop: the request line read strictly by ReadRequestLine, the
-// header fields and bodies by Poco's HTTP parsing (in place of Poco's HTTPServerConnection
+// thread — our own request loop: the request line, header fields and chunked bodies read
+// strictly by ReadRequestLine, ReadHeaderFields and ReadChunkedBody, a Content-Length body
+// by Poco's HTTPFixedLengthInputStream (in place of Poco's HTTPServerConnection
 // and HTTPServerRequestImpl, so that every refusal is a problem+json with a request id and
 // every limit is ours to enforce):
 //
@@ -8,14 +9,15 @@
 //   a request line that is not method SP target SP version CRLF (text after the
 //   version, no target, a control character)            400, closed
 //   a request target over 16 KiB                         414, closed
-//   header fields malformed, or over Poco's limits (100 fields, 8 KiB a value)
+//   header fields malformed (header_fields.h: no colon, a bare CR, obs-fold, a name
+//   not a token), or over the limits (100 fields, a name 256 bytes, a value 8 KiB)
 //                                                        400 / 431, closed
 //   a version other than HTTP/1.1 or 1.0                 505 (400 if not HTTP), closed
 //   Content-Length together with Transfer-Encoding, or two Content-Lengths (request
 //   smuggling), a bad Content-Length, no Host in HTTP/1.1, a field name that is not a
 //   token ("Transfer-Encoding :"), a control character in a field value  400, closed
-//   a chunked body                                       answered, then closed (Poco
-//                                                        reads a malformed chunk as the end)
+//   a chunked body                                       answered, then closed
+//   a chunked body malformed or cut short (chunked_body.h) 400, closed
 //   Transfer-Encoding other than "chunked"               501, closed
 //   a bad request target (request_target.h)              400
 //   body over http.max_body_bytes                        413 unread (declared) or cut
@@ -95,8 +97,9 @@ class HttpConnection : public Poco::Net::TCPServerConnection {
   // Answers `problem` and marks the connection for closing.
   void Refuse(HttpSession& session, Poco::Net::HTTPServerResponseImpl& response, const ApiError& problem,
               const std::string& method);
-  // The same for a request whose head could not be read (no request object to answer).
-  void RefuseHead(HttpSession& session, const ApiError& problem);
+  // The same for a request whose head could not be read (no request object to answer);
+  // `method` when the request line was read (a HEAD is answered with the head alone).
+  void RefuseHead(HttpSession& session, const ApiError& problem, const std::string& method = "");
   // After a refusal, before the socket is closed: stops sending and drains what the
   // client still sends, so that closing does not reset the answer away (see kLinger).
   void Linger();

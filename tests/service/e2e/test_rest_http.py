@@ -299,8 +299,8 @@ class PlainHttp(ProblemAssertions, unittest.TestCase):
         self.assertStillServing()
 
     def test_a_chunked_request_ends_its_connection(self):
-        # Poco reads a malformed chunk-size line as the end of the body; what follows it
-        # must not become a second request on the same connection.
+        # A malformed chunk-size line is a 400 (service/http/chunked_body.h), and whatever
+        # follows it must not become a second request on the same connection.
         smuggled = b"GET /api/v1/tokens HTTP/1.1\r\nHost: t\r\n\r\n"
         resp, closed = raw_exchange(self.port, b"POST /api/v1/tokens HTTP/1.1\r\nHost: t\r\n"
                                     b"Authorization: Bearer " + self.admin.encode() + b"\r\n"
