@@ -9,6 +9,7 @@
 #include "audit/decided_ingest.h"
 #include "service/cli/cli_options.h"
 #include "service/cli/commands.h"
+#include "service/cli/printable.h"
 
 namespace chainmail {
 namespace {
@@ -61,15 +62,15 @@ class Importer {
   Status End() {
     if (spool_->size() == 0) {
       spool_.reset();
-      std::cerr << "chainmail: " << name_ << ": empty, nothing archived\n";
+      std::cerr << "chainmail: " << Printable(name_) << ": empty, nothing archived\n";
       ++refused_;
       return Status::Ok();
     }
     if (!BeginsWithHeaderField(head_))
-      std::cerr << "chainmail: warning: " << name_ << " does not begin with a mail header; archived as it is\n";
+      std::cerr << "chainmail: warning: " << Printable(name_) << " does not begin with a mail header; archived as it is\n";
     auto id = ingest_.Commit(std::move(spool_), ImportEnvelope(name_, mail_from_));
-    if (!id.ok()) return Status::IoError(name_ + ": " + id.status().message());
-    std::cout << "imported " << name_ << " as " << id->ToString() << "\n";
+    if (!id.ok()) return Status::IoError(Printable(name_) + ": " + id.status().message());
+    std::cout << "imported " << Printable(name_) << " as " << id->ToString() << "\n";
     ++count_;
     return Status::Ok();
   }
@@ -90,7 +91,7 @@ Status ReadBlocks(std::FILE* in, const std::string& path, const std::function<St
   std::string buf(kBlockBytes, '\0');
   for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), in)) > 0;)
     if (Status s = take(std::string_view(buf.data(), n)); !s.ok()) return s;
-  if (std::ferror(in)) return Status::IoError("read error in " + path);
+  if (std::ferror(in)) return Status::IoError("read error in " + Printable(path));
   return Status::Ok();
 }
 
@@ -98,10 +99,10 @@ Status ReadBlocks(std::FILE* in, const std::string& path, const std::function<St
 // regular file: the first block both decides mbox or .eml and is the start of the input.
 Status ImportFile(Importer& importer, const std::string& path) {
   std::unique_ptr<std::FILE, FileCloser> in(std::fopen(path.c_str(), "rb"));
-  if (!in) return Status::NotFound("cannot open " + path);
+  if (!in) return Status::NotFound("cannot open " + Printable(path));
   std::string head(kBlockBytes, '\0');
   head.resize(std::fread(head.data(), 1, head.size(), in.get()));
-  if (std::ferror(in.get())) return Status::IoError("read error in " + path);
+  if (std::ferror(in.get())) return Status::IoError("read error in " + Printable(path));
   const std::string name = std::filesystem::path(path).filename().string();
   if (LooksLikeMbox(head)) {
     MboxReader mbox(

@@ -80,6 +80,20 @@ class ImportInput(ImportCase):
         self.assertIn(b"warning: random.bin does not begin with a mail header", p.stderr)
         self.assertEqual(self.daemon.show_raw(self.imported(p)["random.bin"]), data)
 
+    def test_a_file_name_cannot_write_terminal_controls_or_forge_lines(self):
+        name = "evil\x1b[2J\nimported forged.eml as 00000000-0000-7000-8000-000000000000.eml"
+        p = self.daemon.cli("import", self.write(name, EML))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout.decode()
+        self.assertNotIn("\x1b", out)
+        self.assertEqual(len([l for l in out.splitlines() if l.startswith("imported ")]), 1, out)
+        self.assertIn("evil\\x1b[2J\\nimported forged.eml", out)
+
+        missing = self.daemon.cli("import", os.path.join(self.files, "gone\x1b[31m"))
+        self.assertNotEqual(missing.returncode, 0)
+        self.assertNotIn(b"\x1b", missing.stderr)
+        self.assertIn(b"gone\\x1b[31m", missing.stderr)
+
 
 class ShowOutput(unittest.TestCase):
     def test_fields_cannot_write_terminal_controls_or_forge_lines(self):
