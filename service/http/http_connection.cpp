@@ -135,22 +135,6 @@ std::vector<std::string> AllOf(const Poco::Net::HTTPRequest& req, const std::str
   return out;
 }
 
-// RFC 9110 5.1/5.5: a field name is a token; a value has no control characters but HTAB.
-// (A name with a space before its colon is how one smuggles "Transfer-Encoding : chunked"
-// past a parser that would not see it.)
-std::string BadField(const Poco::Net::HTTPRequest& req) {
-  static constexpr std::string_view kTokenPunct = "!#$%&'*+-.^_`|~";
-  for (const auto& [name, value] : req) {
-    const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || kTokenPunct.find(c) != std::string_view::npos;
-    });
-    if (!token) return "a header field name is not a token (no spaces, no separators): '" + name + "'";
-    for (unsigned char c : value)
-      if ((c < 0x20 && c != '\t') || c == 0x7f) return "header field '" + name + "' has a control character";
-  }
-  return "";
-}
-
 bool AllDigits(const std::string& s) {
   return !s.empty() && s.size() <= 18 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -289,10 +273,6 @@ bool HttpConnection::Serve(HttpSession& session, const Poco::Net::HTTPRequest& r
                           "only HTTP/1.1 (and 1.0) is spoken here")
                 : Malformed("the request line is not HTTP"),
            method);
-    return false;
-  }
-  if (const std::string bad = BadField(req); !bad.empty()) {
-    Refuse(session, resp, Malformed(bad), method);
     return false;
   }
   const std::vector<std::string> lengths = AllOf(req, "Content-Length");

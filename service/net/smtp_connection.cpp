@@ -251,16 +251,14 @@ void SmtpConnection::Converse(Connection& connection, SmtpSession& session, bool
         // The session stops taking input while its replies pile up (a client pipelining
         // without reading): write them, then offer it the rest of the read.
         std::string_view rest(buffer.get(), read.size);
-        rest.remove_prefix(session.Receive(rest));
-        output = session.TakeOutput();
         bool answered = false;
-        while (!rest.empty()) {
-          answered = answered || !output.empty();
-          if (!Flush(connection, output)) return;
+        for (;;) {
           rest.remove_prefix(session.Receive(rest));
           output = session.TakeOutput();
+          answered = answered || !output.empty();
+          if (rest.empty()) break;
+          if (!Flush(connection, output)) return;
         }
-        answered = answered || !output.empty();
         mid_message = session.MidMessage();
         input_deadline.Received(buffer[read.size - 1], answered, mid_message, IoClock::now());
         break;
