@@ -19,15 +19,21 @@ struct LeafAt {
   size_t index;  // into log->leaves
 };
 
-// The record ids that have files under records/ or eml/, by canonical text.
+// The record ids that have files under records/ or eml/, by canonical text. A name that
+// is no canonical id is left to the check for files the layout does not name, so that no
+// "record <id>" line shows text the bundle chose.
 std::set<std::string> RecordDirs(const TarFiles& files) {
   std::set<std::string> ids;
+  auto add = [&ids](const std::string& id) {
+    const std::optional<RecordId> parsed = RecordId::Parse(id);
+    if (parsed && parsed->ToString() == id) ids.insert(id);
+  };
   for (const auto& [path, data] : files) {
     if (path.starts_with(bundle::kRecordsPrefix)) {
       const size_t slash = path.find('/', bundle::kRecordsPrefix.size());
-      if (slash != std::string::npos) ids.insert(path.substr(bundle::kRecordsPrefix.size(), slash - bundle::kRecordsPrefix.size()));
+      if (slash != std::string::npos) add(path.substr(bundle::kRecordsPrefix.size(), slash - bundle::kRecordsPrefix.size()));
     } else if (path.starts_with("eml/") && path.ends_with(".eml")) {
-      ids.insert(path.substr(4, path.size() - 8));
+      add(path.substr(4, path.size() - 8));
     }
   }
   return ids;

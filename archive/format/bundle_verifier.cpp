@@ -110,9 +110,15 @@ void CheckKnown(const TarFiles& files, const CheckedLog& log, const std::vector<
   if (!text) return out.NotChecked(what, "the bundle carries no proof for it");
   auto known = bundle::ParseKnownProof(*text);
   if (!known.ok()) return out.Invalid(what, "known/" + std::to_string(held.size) + ".txt: " + known.status().message());
-  if (known->root != held.root)
-    return known->status == "consistent" ? out.NotChecked(what, "the bundle's proof is for another root at this size")
-                                         : out.Invalid(what, "the exporter found a different root at its size: " + known->status);
+  if (known->root != held.root) {
+    // The export was handed another checkpoint of this size. Proof that the log's root at
+    // this size is that other one proves the held root a fork (a split view); anything
+    // else the file says is about the other checkpoint, not the held one.
+    if (known->status == "consistent" && VerifyConsistency(held.size, latest.size, known->root, latest.root, known->proof))
+      return out.Invalid(what, "the log's root at its size is another one, proven consistent with the latest "
+                               "checkpoint: fork");
+    return out.NotChecked(what, "the bundle's proof is for another checkpoint at this size");
+  }
   if (known->status != "consistent") return out.Invalid(what, "the exporter reports a " + known->status);
   if (VerifyConsistency(held.size, latest.size, held.root, latest.root, known->proof)) return out.Valid(what);
   out.Invalid(what, "its consistency proof to the latest checkpoint does not verify");
@@ -194,12 +200,16 @@ size_t BundleReport::Count(BundleItem::Verdict v) const {
 }
 
 std::string BundleReport::Line(const BundleItem& item) {
+  // Items quote the bundle's own bytes (an origin, a line that is not a hash): escaped, so
+  // that no terminal control in them can redraw the report.
+  const std::string what = EscapeNonPrintable(item.what);
+  const std::string reason = EscapeNonPrintable(item.reason);
   switch (item.verdict) {
-    case BundleItem::Verdict::kValid: return item.what + ": valid";
-    case BundleItem::Verdict::kInvalid: return item.what + ": INVALID: " + item.reason;
-    case BundleItem::Verdict::kNotChecked: return item.what + ": not checked: " + item.reason;
+    case BundleItem::Verdict::kValid: return what + ": valid";
+    case BundleItem::Verdict::kInvalid: return what + ": INVALID: " + reason;
+    case BundleItem::Verdict::kNotChecked: return what + ": not checked: " + reason;
   }
-  return item.what;
+  return what;
 }
 
 BundleReport VerifyBundle(std::string_view tar, const std::vector<VerifierKey>& pinned,
@@ -247,7 +257,7 @@ BundleReport VerifyBundle(std::string_view tar, const std::vector<VerifierKey>& 
         path.starts_with(bundle::KnownPrefix(bundle::kMessagesLog)) || path.starts_with(bundle::KnownPrefix(bundle::kAuditLog)))
       seen.insert(path);  // known/ proofs matter only for the held checkpoints given
   for (const auto& [path, data] : *files)
-    if (!seen.count(path)) out.Invalid(path, "a file the bundle layout does not name");
+    if (!seen.count(path)) out.Invalid("'" + path + "'", "a file the bundle layout does not name");  // quoted: any name
   return report;
 }
 

@@ -39,7 +39,8 @@ struct BundleReport {
   std::vector<BundleItem> items;
   size_t Count(BundleItem::Verdict v) const;
   bool ok() const { return Count(BundleItem::Verdict::kInvalid) == 0; }
-  // "<what>: valid" / "<what>: INVALID: <reason>" / "<what>: not checked: <reason>".
+  // "<what>: valid" / "<what>: INVALID: <reason>" / "<what>: not checked: <reason>", printable
+  // ASCII: other bytes (and \) as \xHH, since `what` and `reason` may quote the bundle.
   static std::string Line(const BundleItem& item);
 };
 

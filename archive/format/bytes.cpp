@@ -42,6 +42,23 @@ std::string ToHex(const void* p, size_t n) {
   return out;
 }
 
+std::string EscapeNonPrintable(std::string_view text, std::string_view also) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b <= 0x7e && c != '\\' && also.find(c) == std::string_view::npos) {
+      out.push_back(c);
+    } else {
+      out += "\\x";
+      out.push_back(kDigits[b >> 4]);
+      out.push_back(kDigits[b & 0xf]);
+    }
+  }
+  return out;
+}
+
 static int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;

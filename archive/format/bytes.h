@@ -34,6 +34,11 @@ inline std::string_view AsView(const Hash32& h) {
   return {reinterpret_cast<const char*>(h.data()), h.size()};
 }
 
+// `text` with every byte outside printable ASCII (0x20-0x7e), every backslash and every
+// byte of `also` written as \xHH: text from an untrusted file made safe to print, where a
+// control or format character (ESC, CR, C1, a bidi override) could rewrite what is shown.
+std::string EscapeNonPrintable(std::string_view text, std::string_view also = "");
+
 std::string Base64Encode(std::string_view in);
 std::optional<Bytes> Base64Decode(std::string_view in);
 

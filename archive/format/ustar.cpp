@@ -62,21 +62,7 @@ void Header(const std::string& path, uint64_t size, char* h) {
 
 // `name` quoted for a message, each byte outside printable ASCII (and ' and \) as \xHH:
 // a name field read from a bundle can hold any bytes.
-std::string Quoted(std::string_view name) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (char c : name) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b >= 0x20 && b <= 0x7e && c != '\'' && c != '\\') {
-      out.push_back(c);
-    } else {
-      out += "\\x";
-      out.push_back(kHex[b >> 4]);
-      out.push_back(kHex[b & 15]);
-    }
-  }
-  return out + "'";
-}
+std::string Quoted(std::string_view name) { return "'" + EscapeNonPrintable(name, "'") + "'"; }
 
 bool AllZero(std::string_view s) { return s.find_first_not_of('\0') == std::string_view::npos; }
 

@@ -1,9 +1,8 @@
 #include "service/verify/bundle_command.h"
 
-#include <fstream>
 #include <iostream>
+#include <new>
 #include <optional>
-#include <sstream>
 
 #include "archive/format/file_bytes.h"
 #include "archive/format/bundle_verifier.h"
@@ -19,9 +18,7 @@ int Usage(const std::string& why = "") {
   return 2;
 }
 
-}  // namespace
-
-int BundleCommand(const std::vector<std::string>& args) {
+int Verify(const std::vector<std::string>& args) {
   std::string path;
   std::vector<VerifierKey> pinned;
   std::vector<std::string> known;
@@ -53,6 +50,17 @@ int BundleCommand(const std::vector<std::string>& args) {
   std::cout << "summary: " << report.Count(BundleItem::Verdict::kValid) << " valid, " << invalid
             << " invalid, " << report.Count(BundleItem::Verdict::kNotChecked) << " not checked\n";
   return invalid == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int BundleCommand(const std::vector<std::string>& args) {
+  try {  // the bundle is held in memory whole (ustar.h)
+    return Verify(args);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "chainmail-verify: not enough memory to read and verify the bundle\n";
+    return 2;
+  }
 }
 
 }  // namespace chainmail

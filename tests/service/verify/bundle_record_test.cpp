@@ -126,8 +126,8 @@ TEST_F(BundleRecords, BodyFileOfAnAuditRecordIsStillUnnamed) {
       audit_id = path.substr(8, path.size() - 8 - 12);
   ASSERT_FALSE(audit_id.empty());
   f[bundle::BodyPath(audit_id)] = ZstdFrame("x");
-  EXPECT_EQ(LineFor(Verify(f), bundle::BodyPath(audit_id)),
-            bundle::BodyPath(audit_id) + ": INVALID: a file the bundle layout does not name");
+  EXPECT_EQ(LineFor(Verify(f), "'" + bundle::BodyPath(audit_id) + "'"),
+            "'" + bundle::BodyPath(audit_id) + "': INVALID: a file the bundle layout does not name");
   EXPECT_EQ(LineFor(Verify(f), "record " + audit_id), "record " + audit_id + ": valid");
 }
 

@@ -207,7 +207,41 @@ TEST_F(Bundle, EditedListingsAreCaughtEvenWithTheManifestFixed) {
 }
 
 TEST_F(Bundle, UnexpectedFileIsCaught) {
-  EXPECT_EQ(Tampered([](TarFiles& f) { f["records/extra.txt"] = "x"; }).find("records/extra.txt"), 0u);
+  EXPECT_EQ(Tampered([](TarFiles& f) { f["records/extra.txt"] = "x"; }).find("'records/extra.txt'"), 0u);
+}
+
+// A file's name is the bundle's choice: it must not be able to start a line that reads as
+// the verifier's own (a clean summary, a valid record).
+TEST_F(Bundle, FileNamesCannotStartAReportLine) {
+  TarFiles copy = *files_;
+  copy["summary: 24 valid, 0 invalid, 0 not checked"] = "x";
+  copy["records/" + Id(1) + ": valid/payload.bin"] = "x";
+  copy["eml/" + Id(2) + ": valid.eml"] = "x";
+  BundleReport report = Verify(Pack(copy, true, archive_));
+  std::string printed;
+  for (const BundleItem& item : report.items) printed += BundleReport::Line(item) + "\n";
+  EXPECT_EQ(printed.find("\nsummary:"), std::string::npos) << printed;
+  EXPECT_EQ(printed.find("record " + Id(1) + ": valid:"), std::string::npos) << printed;
+  EXPECT_EQ(printed.find("record " + Id(2) + ": valid:"), std::string::npos) << printed;
+  EXPECT_EQ(report.Count(BundleItem::Verdict::kInvalid), 3u) << printed;
+}
+
+// An unverified file's bytes reach the report through error messages; a terminal control
+// sequence there could erase the INVALID lines and draw a clean report in their place.
+TEST_F(Bundle, ControlBytesFromTheBundleAreEscapedInTheReport) {
+  const std::string forged = "\r\x1b[Kmessages: root recomputed: valid\x1b[8m\xc2\x9b\xe2\x80\xae";
+  TarFiles copy = *files_;
+  copy[bundle::CompactRangePath("messages")] = forged + "\n";
+  Bytes& end = copy[bundle::CheckpointEndPath("audit")];
+  end = forged + end.substr(end.find('\n'));  // an origin that is no audit log's
+  BundleReport report = Verify(Pack(copy, true, archive_));
+  std::string printed;
+  for (const BundleItem& item : report.items) printed += BundleReport::Line(item) + "\n";
+  for (char c : printed) ASSERT_TRUE((c >= 0x20 && c <= 0x7e) || c == '\n') << printed;
+  const std::string shown = "'\\x0d\\x1b[Kmessages: root recomputed: valid\\x1b[8m\\xc2\\x9b\\xe2\\x80\\xae'";
+  EXPECT_NE(printed.find("messages: root recomputed at size 10: INVALID: not a lower-case hex SHA-256: " + shown),
+            std::string::npos) << printed;
+  EXPECT_NE(printed.find("audit: checkpoint at range end: INVALID: origin " + shown), std::string::npos) << printed;
 }
 
 TEST_F(Bundle, UnpinnedKeyIsRefused) {
@@ -239,6 +273,26 @@ TEST_F(Bundle, WindowExportChecksHeldCheckpointsOnlyWithAProof) {
   BundleReport with = Verify(*WriteUstar(archive_->Files(r)), {held});
   EXPECT_TRUE(with.ok()) << FirstInvalid(with);
   EXPECT_EQ(with.Count(BundleItem::Verdict::kNotChecked), 0u);
+}
+
+// Split view: the archive signed two roots at one size, and two auditors each hold one.
+// A bundle proving one of them consistent with the log proves the other a fork; a bundle
+// whose proof is only about another checkpoint proves nothing about the one held.
+TEST_F(Bundle, HeldCheckpointOtherThanTheOneTheExportProvedIsAForkOnlyWithAProof) {
+  ExportRequest r;
+  r.messages = true;
+  r.from_us = archive_->ReceivedUs(6);
+  const Hash32 wrong{};
+  const std::string genuine = archive_->NoteAt(LogName::kMessages, 3);
+  const std::string forked = archive_->NoteAt(LogName::kMessages, 3, &wrong);
+  r.known_notes = {genuine};
+  const std::string proved = FirstInvalid(Verify(*WriteUstar(archive_->Files(r)), {forked}));
+  EXPECT_NE(proved.find("held checkpoint at size 3"), std::string::npos) << proved;
+  EXPECT_NE(proved.find("fork"), std::string::npos) << proved;
+  r.known_notes = {forked};
+  BundleReport unproved = Verify(*WriteUstar(archive_->Files(r)), {genuine});
+  EXPECT_TRUE(unproved.ok()) << FirstInvalid(unproved);
+  EXPECT_EQ(unproved.Count(BundleItem::Verdict::kNotChecked), 1u);
 }
 
 TEST_F(Bundle, AuditEventLeftOutIsCaught) {

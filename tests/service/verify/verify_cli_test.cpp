@@ -1,8 +1,14 @@
 // chainmail-verify's bare-proof forms, run as a program, on proofs built from a real
 // archive's stored tree nodes.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include "archive/format/merkle_proofs.h"
+#include "archive/format/verifier_key.h"
 #include "archive/tree_store.h"
 #include "tests/archive/archive_test_util.h"
 #include "tests/service/verify/run_binary.h"
@@ -100,6 +106,41 @@ TEST_F(VerifyCli, MalformedArgumentsAreUsageErrors) {
                                            "--root", h, "--proof", ""}).exit_code, 2);
   EXPECT_EQ(RunBinary("chainmail-verify", {"consistency", "--size1", "1", "--size2", "2", "--root1", h,
                                            "--root2", h, "--proof", "zz"}).exit_code, 2);
+}
+
+// A bundle too large for the memory at hand: no verdict on some prefix of it, but exit 2
+// (it could not be verified) and no report.
+TEST(VerifyCliMemory, BundleTooLargeToReadIsExit2WithoutAReport) {
+  TempDir dir;
+  const std::string tar = dir.path() + "/huge.tar";
+  FILE* f = fopen(tar.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  fclose(f);
+  ASSERT_EQ(truncate(tar.c_str(), off_t{1} << 30), 0);  // sparse: no disk
+  const std::string key = VerifierKey::ForEd25519("example.org/messages", std::string(32, 'k'))->ToString();
+  const char* bin = std::getenv("CHAINMAIL_BIN");
+  const std::string program = std::string(bin ? bin : ".") + "/chainmail-verify";
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    rlimit limit{};
+    limit.rlim_cur = limit.rlim_max = 640u << 20;
+    setrlimit(RLIMIT_AS, &limit);
+    dup2(fds[1], STDOUT_FILENO);
+    execl(program.c_str(), program.c_str(), "bundle", tar.c_str(), "--key", key.c_str(), nullptr);
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2) << out;
+  EXPECT_EQ(out, "");
 }
 
 }  // namespace
