@@ -97,8 +97,11 @@ void Checkpointer::SignPending(bool force) {
       auto note = SignCheckpointNote(signer_, origin->second, c.size, c.root);
       if (note.ok()) {
         c.note = std::move(*note);
-        s = StoreCheckpoint(*db_, c);
-        if (s.ok() && options_.signed_heads) s = options_.signed_heads->Record(origin->second, c.size, c.root);
+        // Recorded before it is stored: a stored note is served (REST, exports), so one
+        // whose record failed (its disk full) would leave unrecorded. A record without its
+        // note only makes the next signing check against leaves that are all committed.
+        if (options_.signed_heads) s = options_.signed_heads->Record(origin->second, c.size, c.root);
+        if (s.ok()) s = StoreCheckpoint(*db_, c);
       } else {
         s = note.status();
       }

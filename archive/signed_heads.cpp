@@ -60,18 +60,20 @@ Result<std::map<std::string, SignedHeads::Head>> Parse(const std::string& text) 
 }
 
 // Writes `text` as `path`, replacing it: a mkstemp file (0600, owned like the directory
-// when root writes it), fsync, rename, fsync of the directory.
+// when root writes it), fsync, rename, fsync of the directory. A full disk is NoSpace
+// (a temporary refusal: REST 503), any other failure IoError.
 Status ReplaceSynced(const std::string& path, const std::string& text) {
   const std::string dir = std::filesystem::path(path).parent_path().string();
+  const std::string what = std::string("cannot write ") + kName;
   std::string tmp = path + ".tmp.XXXXXX";
   int fd = mkostemp(tmp.data(), O_CLOEXEC);
-  if (fd < 0) return Status::IoError(Errno(std::string("cannot write ") + kName));
+  if (fd < 0) return ErrnoStatus(what, errno);
   struct stat owner {};
   if (geteuid() == 0 && stat(dir.empty() ? "." : dir.c_str(), &owner) == 0) (void)fchown(fd, owner.st_uid, owner.st_gid);
   bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
   ok = close(fd) == 0 && ok;
   if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
-    Status failed = Status::IoError(Errno(std::string("cannot write ") + kName));
+    Status failed = ErrnoStatus(what, errno);
     unlink(tmp.c_str());
     return failed;
   }

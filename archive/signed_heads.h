@@ -53,6 +53,7 @@ class SignedHeads {
   // leaves than were signed) or the fork otherwise; IoError when something cannot be read.
   Status Check(Database& db, LogName log, const std::string& origin, uint64_t size, const Hash32& root) const;
   // Records that `origin` was signed at (size, root), unless a larger size is recorded.
+  // NoSpace when the file's disk is full (temporary: REST answers 503), IoError otherwise.
   Status Record(const std::string& origin, uint64_t size, const Hash32& root) const;
   // What the file holds, by origin (empty when it does not exist).
   Result<std::map<std::string, Head>> Load() const;

@@ -11,12 +11,6 @@ namespace {
 
 constexpr size_t kWriteBehind = 256 * 1024;
 
-Status ErrnoStatus(const char* what, int err) {
-  std::string msg = std::string(what) + ": " + std::strerror(err);
-  if (err == ENOSPC || err == EDQUOT) return Status::NoSpace(msg);
-  return Status::IoError(msg);
-}
-
 }  // namespace
 
 TempBuffer::TempBuffer(std::string spool_dir, size_t memory_limit)

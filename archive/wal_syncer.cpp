@@ -18,11 +18,7 @@ uint64_t MonotonicUs() {
       std::chrono::steady_clock::now().time_since_epoch()).count());
 }
 
-Status Errno(const std::string& what) {
-  const int err = errno;
-  std::string msg = what + ": " + std::strerror(err);
-  return err == ENOSPC || err == EDQUOT ? Status::NoSpace(msg) : Status::IoError(msg);
-}
+Status Errno(const std::string& what) { return ErrnoStatus(what, errno); }
 
 Status SyncDirectoryOf(const std::string& path) {
   const size_t slash = path.rfind('/');

@@ -5,6 +5,8 @@
 // safe to call from several threads at once.
 #pragma once
 
+#include <cerrno>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -43,6 +45,13 @@ class Status {
   Code code_ = Code::kOk;
   std::string message_;
 };
+
+// An OS call's failure: `what` and the text of errno value `err`, as NoSpace for a full
+// disk or quota (ENOSPC, EDQUOT: temporary, e.g. SMTP 452 4.3.1, REST 503), else IoError.
+inline Status ErrnoStatus(const std::string& what, int err) {
+  std::string msg = what + ": " + std::strerror(err);
+  return err == ENOSPC || err == EDQUOT ? Status::NoSpace(std::move(msg)) : Status::IoError(std::move(msg));
+}
 
 template <typename T>
 class Result {

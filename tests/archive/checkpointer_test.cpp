@@ -204,6 +204,21 @@ TEST_F(SignedHeadsGuard, AnEndCheckpointSignedForABundleIsRecorded) {
   s.archive->Close();
 }
 
+// A kept note is served (REST, exports), so the checkpointer keeps one only once it is
+// recorded: with the heads unwritable (here a missing directory; in life a full disk, see
+// tests/service/e2e/test_disk_full.py) nothing is kept and the failure is reported.
+TEST(SignedHeads, TheCheckpointerKeepsNoNoteItCouldNotRecord) {
+  TempDir dir, keys;
+  auto heads = std::make_shared<SignedHeads>(keys.path() + "/missing/signed-heads");
+  Signed s = OpenSigned(dir.path(), std::chrono::milliseconds(10), heads);
+  for (int i = 0; i < 3; ++i) Ingest(*s.archive, SampleMessage(i));
+  s.archive->Close();
+  EXPECT_FALSE(s.archive->checkpoint_failure().ok());
+  auto db = OpenDb(dir.path());
+  EXPECT_TRUE(ListCheckpoints(*db, LogName::kMessages)->empty());
+  EXPECT_TRUE(ListCheckpoints(*db, LogName::kAudit)->empty());
+}
+
 TEST(SignedHeads, RecordOnlyEverRaisesASizeAndIsOwnerOnly) {
   TempDir dir;
   const SignedHeads heads(dir.path() + "/signed-heads");
