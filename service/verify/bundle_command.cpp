@@ -13,8 +13,10 @@ namespace {
 int Usage(const std::string& why = "") {
   if (!why.empty()) std::cerr << "chainmail-verify: " << why << "\n";
   std::cerr << "usage: chainmail-verify bundle FILE.tar --key VKEY [--key VKEY]... [--known-checkpoint FILE]... "
-               "[--allow-v1]\n"
-               "  --allow-v1  accept a bundle written before v2, whose contents are not signed (MANIFEST.note)\n";
+               "[--allow-v1] [--require-all]\n"
+               "  --allow-v1     accept a bundle written before v2, whose contents are not signed (MANIFEST.note)\n"
+               "  --require-all  exit 1 when any item is not checked (e.g. a held checkpoint the bundle\n"
+               "                 carries no proof for), not only when one is invalid\n";
   return 2;
 }
 
@@ -23,6 +25,7 @@ int Verify(const std::vector<std::string>& args) {
   std::vector<VerifierKey> pinned;
   std::vector<std::string> known;
   bool allow_v1 = false;
+  bool require_all = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const bool has_value = i + 1 < args.size();
     if (args[i] == "--key" && has_value) {
@@ -35,6 +38,8 @@ int Verify(const std::vector<std::string>& args) {
       known.push_back(std::move(*note));
     } else if (args[i] == "--allow-v1") {
       allow_v1 = true;
+    } else if (args[i] == "--require-all") {
+      require_all = true;
     } else if (path.empty() && !args[i].starts_with("--")) {
       path = args[i];
     } else {
@@ -47,9 +52,15 @@ int Verify(const std::vector<std::string>& args) {
   const BundleReport report = VerifyBundle(*tar, pinned, known, allow_v1);
   for (const BundleItem& item : report.items) std::cout << BundleReport::Line(item) << "\n";
   const size_t invalid = report.Count(BundleItem::Verdict::kInvalid);
+  const size_t not_checked = report.Count(BundleItem::Verdict::kNotChecked);
   std::cout << "summary: " << report.Count(BundleItem::Verdict::kValid) << " valid, " << invalid
-            << " invalid, " << report.Count(BundleItem::Verdict::kNotChecked) << " not checked\n";
-  return invalid == 0 ? 0 : 1;
+            << " invalid, " << not_checked << " not checked\n";
+  if (invalid > 0) return 1;
+  if (require_all && not_checked > 0) {
+    std::cout << "--require-all: " << not_checked << " item(s) not checked: not verified\n";
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace

@@ -283,6 +283,10 @@ TEST(GoldenBundle, CommittedBundleStillVerifies) {
                                                  "--known-checkpoint", kHeldAuditPath});
   EXPECT_EQ(run.exit_code, 0) << run.out;
   EXPECT_EQ(run.out.find("INVALID"), std::string::npos) << run.out;
+  std::vector<std::string> require_all = {"bundle", kTarPath, "--key", keys[0].ToString(), "--key", keys[1].ToString(),
+                                          "--known-checkpoint", kHeldMessagesPath, "--known-checkpoint", kHeldAuditPath,
+                                          "--require-all"};
+  EXPECT_EQ(RunBinary("chainmail-verify", require_all).exit_code, 0) << "everything checked and valid";
   EXPECT_NE(run.out.find("summary: " + std::to_string(report.items.size()) + " valid, 0 invalid, 0 not checked\n"),
             std::string::npos)
       << run.out;
@@ -320,6 +324,14 @@ TEST(GoldenBundle, V1BundleVerifiesOnlyWithAllowV1) {
   const RunResult run = RunBinary("chainmail-verify", with_flag);
   EXPECT_EQ(run.exit_code, 0) << run.out;
   EXPECT_NE(run.out.find("MANIFEST.note: not checked: absent (a v1 bundle"), std::string::npos) << run.out;
+
+  // --require-all: a clean exit means every item was checked, so the unsigned contents fail.
+  with_flag.push_back("--require-all");
+  const RunResult strict_run = RunBinary("chainmail-verify", with_flag);
+  EXPECT_EQ(strict_run.exit_code, 1) << strict_run.out;
+  EXPECT_NE(strict_run.out.find(" valid, 0 invalid, 1 not checked\n--require-all: 1 item(s) not checked: not verified\n"),
+            std::string::npos)
+      << strict_run.out;
 }
 
 TEST(GoldenBundle, AnyChangedByteOfTheCommittedBundleIsCaught) {
