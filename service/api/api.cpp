@@ -71,7 +71,11 @@ Api::~Api() {
 }
 
 void Api::FlushDenials(bool all) {
-  for (const DenialSummary& s : ctx_.denials().Drain(NowUs(), all)) {
+  // A summary the audit log cannot take now goes back to the tracker for the next flush:
+  // a denial is never dropped because the archive was busy or full for a moment.
+  size_t unrecorded = 0;
+  Status why;
+  for (DenialSummary& s : ctx_.denials().Drain(NowUs(), all)) {
     AuditEvent e;
     e.type = auditevent::kAuthDenied;
     e.payload.actor = s.actors.size() == 1 ? *s.actors.begin() : "anonymous";
@@ -79,10 +83,15 @@ void Api::FlushDenials(bool all) {
     e.payload.source_address = s.source;
     e.payload.outcome = "denied";
     e.payload.detail = s.DetailJson();
-    if (auto r = AuditLog(ctx_.archive()).Record(std::move(e)); !r.ok())
-      std::cerr << "chainmaild: REST: cannot record auth.denied for " << s.source << ": " << r.status().message()
-                << std::endl;
+    if (auto r = AuditLog(ctx_.archive()).Record(std::move(e)); !r.ok()) {
+      ++unrecorded;
+      why = r.status();
+      ctx_.denials().Restore(std::move(s));
+    }
   }
+  if (unrecorded > 0)
+    std::cerr << "chainmaild: REST: cannot record " << unrecorded << " auth.denied summaries"
+              << (all ? "" : " (kept for the next attempt)") << ": " << why.message() << std::endl;
 }
 
 ApiResponse Api::Handle(const ApiRequest& request) {
@@ -126,15 +135,24 @@ Checked<ApiResponse> Api::Dispatch(const ApiRequest& request, const std::string&
   if (!m.route->roles.Public()) {
     const int64_t now = NowUs();
     const std::string& source = request.client_address;
-    if (int wait = ctx_.denials().RetryAfterSeconds(source, now); wait > 0)
+    // A source that keeps failing is slowed: until its window ends, whatever it would be
+    // refused is a 429 (counted in its summary as slowed), while a request with a usable
+    // token of an allowed role still passes, so whoever shares the address cannot lock
+    // its users out.
+    const int wait = ctx_.denials().RetryAfterSeconds(source, now);
+    auto slowed = [&]() -> ApiError {
+      ctx_.denials().Slowed(source, now);
       return ApiError{429, "too-many-failures", "Too many failed attempts",
-                      "too many failed authentications from " + source + "; try again later", "",
-                      {{"Retry-After", std::to_string(wait)}}};
+                      "too many failed authentications from " + DenialTracker::SourceOf(source) + "; try again later",
+                      "", {{"Retry-After", std::to_string(wait)}}};
+    };
+    auto deny = [&](const std::string& reason, const std::string& actor, ApiError problem) -> ApiError {
+      if (wait > 0) return slowed();
+      ctx_.denials().Deny(source, reason, actor, now);
+      return problem;
+    };
     const std::string_view secret = BearerSecret(request);
-    if (secret.empty()) {
-      ctx_.denials().Deny(source, "no token", "", now);
-      return Unauthorized("this route needs 'Authorization: Bearer <token>'");
-    }
+    if (secret.empty()) return deny("no token", "", Unauthorized("this route needs 'Authorization: Bearer <token>'"));
     Result<ApiToken> token = Status::Unavailable("");
     {
       auto reader = ctx_.readers().Acquire();
@@ -143,22 +161,17 @@ Checked<ApiResponse> Api::Dispatch(const ApiRequest& request, const std::string&
     }
     if (!token.ok()) {
       if (token.status().code() != Status::Code::kNotFound) return ProblemFromStatus(token.status());
-      ctx_.denials().Deny(source, "invalid token", "", now);
-      return Unauthorized("the token is not valid");
+      return deny("invalid token", "", Unauthorized("the token is not valid"));
     }
     const std::string_view unusable = token->Unusable(now);
-    if (!unusable.empty()) {
-      ctx_.denials().Deny(source, std::string(unusable) + " token", token->name + " [" + token->id + "]", now);
-      return Unauthorized("the token is " + std::string(unusable));
-    }
+    if (!unusable.empty())
+      return deny(std::string(unusable) + " token", token->name + " [" + token->id + "]",
+                  Unauthorized("the token is " + std::string(unusable)));
     call.token = std::move(*token);
     if (!m.route->roles.Allows(call.token->role)) {
-      ctx_.denials().Deny(source,
-                          "role " + std::string(RoleName(call.token->role)) + " on " + request.method + " " +
-                              std::string(m.route->pattern),
-                          call.Actor(), now);
-      return ForbiddenProblem("role " + std::string(RoleName(call.token->role)) + " may not " + request.method +
-                              " " + std::string(m.route->pattern));
+      const std::string role(RoleName(call.token->role)), what = request.method + " " + std::string(m.route->pattern);
+      if (wait > 0) return slowed();
+      return ctx_.Forbid(call, "role " + role + " on " + what, "role " + role + " may not " + what);
     }
     ctx_.MarkUsed(*call.token, now);
   }

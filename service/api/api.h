@@ -1,5 +1,6 @@
 // Api: one REST request in, one response out — route lookup (404/405), bearer-token
-// authentication (401), role check (403), slowing down sources that keep failing (429),
+// authentication (401), role check (403), slowing down sources that keep failing (429
+// for what they would be refused; a usable token of an allowed role still passes),
 // then the route's handler; every error a problem+json. Denials are summarised into
 // auth.denied audit events per source and window by a background flush. Never lets an
 // exception or internal message out: a handler that throws gets a 500 with the request

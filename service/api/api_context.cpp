@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "service/api/export_jobs.h"
+#include "service/api/route.h"
 
 namespace chainmail {
 
@@ -15,6 +16,13 @@ ApiContext::ApiContext(Archive& archive, ApiLimits limits)
       health_(archive, readers_, limits.health),
       jobs_(std::make_unique<JobRunner>()) {
   RemoveLeftoverExports(data_dir());  // jobs do not survive a restart, so neither do their bundles
+}
+
+ApiError ApiContext::Forbid(const Call& call, const std::string& reason, std::string detail) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  denials_.Deny(call.request.client_address, reason, call.Actor(), now);
+  return ForbiddenProblem(std::move(detail));
 }
 
 void ApiContext::MarkUsed(const ApiToken& token, int64_t now_us) {

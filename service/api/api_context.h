@@ -20,15 +20,18 @@
 #include "service/api/health.h"
 #include "service/api/jobs.h"
 #include "service/api/metrics.h"
+#include "service/api/problem.h"
 
 namespace chainmail {
+
+struct Call;
 
 struct ApiLimits {
   uint32_t max_page = 500;                            // `limit` upper bound
   uint32_t default_page = 50;
   std::chrono::milliseconds query_time{2000};          // a search running longer is cut off (503)
   size_t detail_cache_bytes = 64u << 20;               // MessageDetailCache (archive/message_details.h)
-  uint32_t auth_failures_per_window = 10;              // then 429 until the window ends
+  uint32_t auth_failures_per_window = 10;              // then refusals are 429s until the window ends
   int64_t auth_window_us = 60'000'000;
   HealthOptions health;                                // /healthz thresholds
 };
@@ -43,6 +46,10 @@ class ApiContext {
   MessageDetailCache& details() { return details_; }
   const ApiLimits& limits() const { return limits_; }
   DenialTracker& denials() { return denials_; }
+  // A 403 for what `call`'s role may not do, counted as a denial of its source for
+  // `reason` — like the route table's own refusals, it reaches the auth.denied summary
+  // in the audit log and the source's 429 slowdown. Handlers refuse through this.
+  ApiError Forbid(const Call& call, const std::string& reason, std::string detail);
   Metrics& metrics() { return metrics_; }
   HealthMonitor& health() { return health_; }
   // Export and verification jobs (jobs.h): in memory, one worker, forgotten at restart.

@@ -213,18 +213,16 @@ Checked<ApiResponse> ListAuditEvents(ApiContext& ctx, const Call& call) {
   auto cursor_text = q->Text("cursor", 200);
   if (!cursor_text.ok()) return cursor_text.error();
   std::optional<Listing> listing;
-  uint64_t snapshot = 0;
+  uint64_t snapshot = 0;  // the log as it is now: a new listing's snapshot, a cursor's bound
   {
     auto reader = ctx.readers().Acquire();
     if (!reader.ok()) return ProblemFromStatus(reader.status());
     auto parsed = ParseListing(*q, ctx, **reader);
     if (!parsed.ok()) return parsed.error();
     listing = std::move(*parsed);
-    if (!*cursor_text) {  // a new listing: its snapshot is the log as it is now
-      auto head = ReadLogHead(**reader, LogName::kAudit);
-      if (!head.ok()) return ProblemFromStatus(head.status());
-      snapshot = head->size;
-    }
+    auto head = ReadLogHead(**reader, LogName::kAudit);
+    if (!head.ok()) return ProblemFromStatus(head.status());
+    snapshot = head->size;
   }
   AuditPageRequest page;
   page.newest_first = listing->newest_first;
@@ -237,6 +235,8 @@ Checked<ApiResponse> ListAuditEvents(ApiContext& ctx, const Call& call) {
     if (c->fingerprint != fingerprint)
       return BadParameter("cursor", "cursor belongs to a listing with other filters or order; repeat those "
                                     "parameters unchanged, or start again without cursor");
+    if (c->snapshot > snapshot)  // never issued: the log has never been that long
+      return BadParameter("cursor", "cursor is not one this API issued; pass next_cursor exactly as received");
     page.snapshot_size = c->snapshot;
     page.after = c->after;
   }

@@ -185,6 +185,11 @@ void ExportJob::Describe(JsonWriter& json) const {
                          .Done());
 }
 
+uint64_t ExportJob::DiskBytes() const {
+  const auto b = bundle();
+  return b ? b->bytes : 0;
+}
+
 void ExportJob::Discard() {
   unlink(path_.c_str());
   unlink((path_ + ".partial").c_str());

@@ -51,6 +51,7 @@ class ExportJob : public Job {
   Status Run() override;
   void Describe(JsonWriter& json) const override;
   void Discard() override;
+  uint64_t DiskBytes() const override;
 
  private:
   Archive& archive_;

@@ -182,14 +182,16 @@ Checked<ExportRequest> ParseExport(ApiContext& ctx, const Call& call) {
   ExportRequest r;
   if (call.role() == Role::kOfficer) {
     if (audit->value_or(false))
-      return ForbiddenProblem("officers export messages; audit log exports are for auditors");
+      return ctx.Forbid(call, "role officer exporting the audit log",
+                        "officers export messages; audit log exports are for auditors");
     if (!messages_given) return BadParameter("messages", "messages is required: \"all\" or an array of message ids");
     auto selection = MessageSelection(*raw);
     if (!selection.ok()) return selection.error();
     r.messages = true;
     r.message_ids = std::move(*selection);
   } else {
-    if (messages_given) return ForbiddenProblem("auditors export the audit log, never message content");
+    if (messages_given)
+      return ctx.Forbid(call, "role auditor exporting messages", "auditors export the audit log, never message content");
     if (!audit->value_or(false)) return BadParameter("audit", "audit must be true: an auditor exports the audit log");
     r.audit = true;
   }

@@ -146,16 +146,23 @@ std::shared_ptr<Job> JobRunner::Find(std::string_view id, std::string_view owner
 std::vector<std::shared_ptr<Job>> JobRunner::Expire() {
   const auto now = std::chrono::steady_clock::now();
   std::vector<std::pair<std::chrono::steady_clock::time_point, std::string>> finished;
+  uint64_t bytes = 0;  // what the finished jobs keep on disk
   for (const auto& [id, job] : jobs_) {
-    std::lock_guard<std::mutex> lock(job->mu_);
-    if (Finished(job->state_)) finished.emplace_back(job->finished_at_, id);
+    {
+      std::lock_guard<std::mutex> lock(job->mu_);
+      if (!Finished(job->state_)) continue;
+      finished.emplace_back(job->finished_at_, id);
+    }
+    bytes += job->DiskBytes();
   }
   std::sort(finished.begin(), finished.end());  // oldest first
   std::vector<std::shared_ptr<Job>> out;
   for (size_t i = 0; i < finished.size(); ++i) {
     const bool too_many = finished.size() - i > limits_.max_finished;
-    if (!too_many && now - finished[i].first < limits_.keep_finished) continue;
+    const bool too_big = bytes > limits_.max_finished_bytes;
+    if (!too_many && !too_big && now - finished[i].first < limits_.keep_finished) continue;
     auto it = jobs_.find(finished[i].second);
+    bytes -= std::min(bytes, it->second->DiskBytes());
     out.push_back(it->second);
     jobs_.erase(it);
   }
@@ -165,16 +172,22 @@ std::vector<std::shared_ptr<Job>> JobRunner::Expire() {
 void JobRunner::Work() {
   for (;;) {
     std::shared_ptr<Job> job;
+    std::vector<std::shared_ptr<Job>> expired;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping
-      job = queue_.front();
-      queue_.pop_front();
-      std::lock_guard<std::mutex> job_lock(job->mu_);
-      job->state_ = JobState::kRunning;
-      job->started_us_ = NowUs();
+      if (!wake_.wait_for(lock, limits_.sweep_every, [&] { return stopping_ || !queue_.empty(); })) {
+        expired = Expire();  // idle: the sweep
+      } else {
+        if (queue_.empty()) return;  // stopping
+        job = queue_.front();
+        queue_.pop_front();
+        std::lock_guard<std::mutex> job_lock(job->mu_);
+        job->state_ = JobState::kRunning;
+        job->started_us_ = NowUs();
+      }
     }
+    for (const auto& j : expired) j->Discard();
+    if (!job) continue;
     Status s;
     try {
       s = job->Run();

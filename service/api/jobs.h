@@ -3,8 +3,10 @@
 //
 // Limits (JobLimits): at most `max_queued` jobs wait (Submit → Unavailable, a 503), a
 // token has at most `max_active_per_owner` jobs queued or running (LimitExceeded, a 429),
-// and a finished job is kept for `keep_finished` and among the newest `max_finished`
-// finished jobs; then it is forgotten and its files are removed (Job::Discard). Jobs live
+// and a finished job is kept for `keep_finished`, among the newest `max_finished`
+// finished jobs, and while the newer finished jobs' files (Job::DiskBytes) leave room
+// within `max_finished_bytes`; then it is forgotten and its files are removed
+// (Job::Discard) — at the next Submit or Find, or by the idle worker's sweep. Jobs live
 // in memory only: a restart forgets them all (the export bundles they left are removed
 // at start, see export_jobs.h); what an export did stays in the audit log.
 //
@@ -61,6 +63,8 @@ class Job {
   virtual void Describe(JsonWriter& json) const = 0;
   // Removes whatever the job left on disk; the job is being forgotten.
   virtual void Discard() {}
+  // What the finished job keeps on disk until Discard() (an export's bundle).
+  virtual uint64_t DiskBytes() const { return 0; }
   // For Run(): how far the work is (units are the job's own, e.g. records).
   void SetProgress(uint64_t done, uint64_t total);
 
@@ -84,6 +88,10 @@ struct JobLimits {
   size_t max_active_per_owner = 2;
   size_t max_finished = 32;
   std::chrono::seconds keep_finished{24 * 3600};
+  uint64_t max_finished_bytes = 2ull << 30;  // 8 bundles of the REST limit (export_jobs.h)
+  // How often the idle worker forgets what has outlived the limits above, so that files
+  // go even when no request comes to trigger it.
+  std::chrono::milliseconds sweep_every{60'000};
 };
 
 class JobRunner {

@@ -94,10 +94,9 @@ Checked<SearchRequest> ParseSearch(ApiContext& ctx, const Call& call) {
   if (call.role() != Role::kOfficer) {
     for (std::string_view name : kHeaderFilters) {
       if (!p->Has(name)) continue;
-      ctx.denials().Deny(call.request.client_address, "role auditor filtering on " + std::string(name), call.Actor(),
-                         NowUs());
-      ApiError e = ForbiddenProblem("role auditor may not search by " + std::string(name) +
-                                    ": auditors see envelope-level fields only");
+      ApiError e = ctx.Forbid(call, "role auditor filtering on " + std::string(name),
+                              "role auditor may not search by " + std::string(name) +
+                                  ": auditors see envelope-level fields only");
       e.parameter = std::string(name);
       return e;
     }

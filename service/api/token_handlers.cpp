@@ -50,8 +50,9 @@ Checked<ApiResponse> CreateToken(ApiContext& ctx, const Call& call) {
   if (!role.ok()) return role.error();
   if (*role && !ParseRole(**role)) return BadParameter("role", "member 'role' must be admin, officer or auditor");
   if (*role && **role != "admin")
-    return ForbiddenProblem("over the API an admin creates admin tokens only; officer and auditor tokens are "
-                            "created on the host with `chainmail token create`");
+    return ctx.Forbid(call, "creating a token of role " + **role + " over the API",
+                      "over the API an admin creates admin tokens only; officer and auditor tokens are "
+                      "created on the host with `chainmail token create`");
   auto days = body->Int("expires_days", 1, kMaxExpiryDays);
   if (!days.ok()) return days.error();
   std::optional<int64_t> expires;
@@ -81,7 +82,8 @@ Checked<ApiResponse> RevokeToken(ApiContext& ctx, const Call& call) {
   if (!found.ok()) return found.status().code() == Status::Code::kNotFound ? NotFoundProblem("no token " + id)
                                                                           : ProblemFromStatus(found.status());
   if (found->role != Role::kAdmin)
-    return ForbiddenProblem("over the API an admin revokes admin tokens only; use `chainmail token revoke` on the host");
+    return ctx.Forbid(call, "revoking a token of role " + std::string(RoleName(found->role)) + " over the API",
+                      "over the API an admin revokes admin tokens only; use `chainmail token revoke` on the host");
   if (found->revoked_us) return ConflictProblem("token " + id + " is already revoked");
   auto revoked = RevokeApiToken(ctx.archive(), call.Event(0, ""), id);
   if (!revoked.ok()) {

@@ -60,7 +60,8 @@ const std::vector<ConfigKey>& ConfigKeys() {
       {"http.query_timeout_ms", "2000",
        "Longest a search may run; a longer one is cut off with '503' and a hint to narrow it."},
       {"http.auth_failures_per_minute", "10",
-       "Failed authentications from one address per minute before it gets '429' until the minute ends."},
+       "Failed authentications from one address (an IPv6 /64) per minute before anything it sends that "
+       "would be refused gets '429' until the minute ends; a valid token from it is still served."},
       {"health.max_message_age_s", "3600",
        "/healthz says 'degraded' when the newest archived message is older than this (a quiet journal feed "
        "is an alarm: the gateway may have stopped sending) or when there is none yet; 0 = never."},

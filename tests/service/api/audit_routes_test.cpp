@@ -273,6 +273,9 @@ TEST(AuditEvents, BadInputIsAClear4xx) {
       {{{"cursor", "MS4yLjMuNC5hYmNk"}}, 400, "cursor"},
       {{{"cursor", other_cursor}}, 400, "cursor"},
       {{{"cursor", other_cursor}, {"type", "policy.decision"}, {"order", "oldest"}}, 400, "cursor"},
+      // Well-formed, with the right fingerprint, but a snapshot the log never reached.
+      {{{"cursor", EncodeAuditCursor({UINT64_MAX, {0, 0}, AuditListingFingerprint({}, true)})}}, 400, "cursor"},
+      {{{"cursor", EncodeAuditCursor({1000000, {0, 0}, AuditListingFingerprint({}, true)})}}, 400, "cursor"},
       {{{"actor", std::string("a\0b", 3)}}, 400, "actor"},
       {{{"limit", "1"}, {"limit", "2"}}, 400, "limit"},
       {{{"subject", "x"}}, 400, "subject"},

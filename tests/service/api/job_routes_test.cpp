@@ -140,6 +140,49 @@ TEST(JobRunner, FinishedJobsAreForgottenAndTheirFilesDiscarded) {
   EXPECT_EQ(discarded.load(), 2);
 }
 
+// A finished job that keeps `bytes` on disk (as an export keeps its bundle).
+class SizedJob : public Job {
+ public:
+  SizedJob(std::string owner, uint64_t bytes, std::atomic<int>* discarded)
+      : Job("test", std::move(owner)), bytes_(bytes), discarded_(discarded) {}
+
+ protected:
+  Status Run() override { return Status::Ok(); }
+  void Describe(JsonWriter&) const override {}
+  void Discard() override { ++*discarded_; }
+  uint64_t DiskBytes() const override { return bytes_; }
+
+ private:
+  const uint64_t bytes_;
+  std::atomic<int>* discarded_;
+};
+
+TEST(JobRunner, FinishedJobsKeepNoMoreThanTheirDiskAllowance) {
+  std::atomic<int> discarded{0};
+  JobRunner runner({8, 2, /*max_finished=*/32, std::chrono::seconds(3600), /*max_finished_bytes=*/250});
+  std::vector<std::shared_ptr<SizedJob>> jobs;
+  for (int i = 0; i < 3; ++i) {
+    jobs.push_back(std::make_shared<SizedJob>("o", 100, &discarded));
+    ASSERT_TRUE(runner.Submit(jobs.back()).ok());
+    WaitFinished(*jobs.back());
+  }
+  EXPECT_EQ(runner.Find(jobs[0]->id(), "o"), nullptr) << "300 bytes kept would exceed 250: the oldest goes";
+  EXPECT_EQ(runner.Find(jobs[1]->id(), "o"), jobs[1]);
+  EXPECT_EQ(runner.Find(jobs[2]->id(), "o"), jobs[2]);
+  EXPECT_EQ(discarded.load(), 1);
+}
+
+TEST(JobRunner, AnIdleRunnerStillForgetsExpiredJobs) {
+  std::atomic<int> discarded{0};
+  JobRunner runner({8, 2, 32, std::chrono::seconds(0), 1u << 30, /*sweep_every=*/std::chrono::milliseconds(20)});
+  auto job = std::make_shared<SizedJob>("o", 100, &discarded);
+  ASSERT_TRUE(runner.Submit(job).ok());
+  WaitFinished(*job);
+  // No Submit or Find from here on: only the worker's sweep can discard the job's files.
+  for (int i = 0; i < 400 && discarded.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(discarded.load(), 1);
+}
+
 TEST(JobRunner, RefusedAcceptQueuesNothingAndStoppingFailsQueuedJobs) {
   auto blocker = std::make_shared<BlockingJob>("b");
   auto queued = std::make_shared<BlockingJob>("q");

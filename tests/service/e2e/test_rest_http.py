@@ -528,6 +528,14 @@ class BadTokenFlood(ProblemAssertions, unittest.TestCase):
             conn.request("GET", "/healthz")
             self.assertIn(conn.getresponse().status, (200, 503))
             conn.close()
+            # A valid token from the flooded address still works: sharing an address with
+            # a flood locks nobody out.
+            admin = d.token("admin")
+            conn = http.client.HTTPConnection("127.0.0.1", d.http_port, timeout=15,
+                                              source_address=("127.0.0.3", 0))
+            conn.request("GET", "/api/v1/tokens", headers={"Authorization": f"Bearer {admin}"})
+            self.assertEqual(conn.getresponse().status, 200)
+            conn.close()
             self.assertEqual(d.stop(), 0)  # records the open windows
             with db_connect(d.db_path, readonly=True) as db:
                 rows = db.execute(
