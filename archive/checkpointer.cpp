@@ -2,17 +2,10 @@
 
 #include <vector>
 
+#include "archive/format/rfc3339.h"
 #include "archive/thread_name.h"
 
 namespace chainmail {
-namespace {
-
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 Checkpointer::Checkpointer(std::unique_ptr<Database> db, CheckpointerOptions options, NoteSigner signer)
     : db_(std::move(db)), options_(std::move(options)), signer_(std::move(signer)) {
@@ -61,7 +54,7 @@ void Checkpointer::Run() {
     if (stopping) return;
     if (std::chrono::steady_clock::now() >= next_thin) {
       next_thin += std::chrono::hours(1);
-      auto thinned = ThinCheckpoints(*db_, NowUs(), options_.keep_days);
+      auto thinned = ThinCheckpoints(*db_, UnixNowUs(), options_.keep_days);
       if (!thinned.ok()) {
         std::lock_guard<std::mutex> lock(mu_);
         if (error_.ok()) error_ = thinned.status();
@@ -85,7 +78,7 @@ void Checkpointer::SignPending(bool force) {
     for (auto& [log, p] : pending_) {
       if (p.size == p.signed_size) continue;
       if (!force && now - p.last_signed < options_.interval) continue;
-      due.push_back({log, p.size, p.root, "", NowUs()});
+      due.push_back({log, p.size, p.root, "", UnixNowUs()});
     }
   }
   Status round_failed;

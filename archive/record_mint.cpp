@@ -2,8 +2,9 @@
 
 #include <openssl/rand.h>
 
-#include <chrono>
 #include <stdexcept>
+
+#include "archive/format/rfc3339.h"
 
 namespace chainmail {
 namespace {
@@ -11,8 +12,7 @@ namespace {
 class SystemRecordMint : public RecordMint {
  public:
   uint64_t NowUs() override {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::system_clock::now().time_since_epoch()).count());
+    return static_cast<uint64_t>(UnixNowUs());
   }
   std::string RandomBytes(size_t n) override {
     std::string out(n, '\0');

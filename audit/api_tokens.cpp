@@ -15,11 +15,6 @@
 namespace chainmail {
 namespace {
 
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::string Base64Url(std::string_view raw) {
   std::string b = Base64Encode(raw);
   for (char& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
@@ -105,7 +100,7 @@ Result<IssuedToken> CreateApiToken(Archive& archive, AuditEvent by, Role role, s
   t.id = ToHex(id_bytes);
   t.name = std::move(name);
   t.role = role;
-  t.created_us = NowUs();
+  t.created_us = UnixNowUs();
   t.created_by = by.payload.actor;
   t.expires_us = expires_us;
   if (expires_us && *expires_us <= t.created_us) return Status::InvalidArgument("the expiry is in the past");
@@ -138,7 +133,7 @@ Result<ApiToken> RevokeApiToken(Archive& archive, AuditEvent by, const std::stri
   if (!before.ok()) return before.status();
   if (before->revoked_us) return Status::InvalidArgument("token " + id + " is already revoked");
   ApiToken after = *before;
-  after.revoked_us = NowUs();
+  after.revoked_us = UnixNowUs();
   by.type = auditevent::kTokenRevoke;
   by.payload.before = before->Json();
   by.payload.after = after.Json();

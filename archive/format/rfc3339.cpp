@@ -1,9 +1,16 @@
 #include "archive/format/rfc3339.h"
 
+#include <chrono>
+
 #include <cstdio>
 #include <ctime>
 
 namespace chainmail {
+
+int64_t UnixNowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
 namespace {
 
 // Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's algorithm.

@@ -5,17 +5,13 @@
 
 #include "archive/format/payload_tags.h"
 #include "archive/format/record_id.h"
+#include "archive/format/rfc3339.h"
 #include "audit/audit_log.h"
 #include "service/api/problem.h"
 #include "service/api/route.h"
 
 namespace chainmail {
 namespace {
-
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 ApiError Unauthorized(std::string detail) {
   return {401, "unauthorized", "Authentication required", std::move(detail), "",
@@ -75,7 +71,7 @@ void Api::FlushDenials(bool all) {
   // a denial is never dropped because the archive was busy or full for a moment.
   size_t unrecorded = 0;
   Status why;
-  for (DenialSummary& s : ctx_.denials().Drain(NowUs(), all)) {
+  for (DenialSummary& s : ctx_.denials().Drain(UnixNowUs(), all)) {
     AuditEvent e;
     e.type = auditevent::kAuthDenied;
     e.payload.actor = s.actors.size() == 1 ? *s.actors.begin() : "anonymous";
@@ -133,7 +129,7 @@ Checked<ApiResponse> Api::Dispatch(const ApiRequest& request, const std::string&
   *route = m.route;
   Call call{request, std::move(m.path), std::nullopt, request_id};
   if (!m.route->roles.Public()) {
-    const int64_t now = NowUs();
+    const int64_t now = UnixNowUs();
     const std::string& source = request.client_address;
     // A source that keeps failing is slowed: until its window ends, whatever it would be
     // refused is a 429 (counted in its summary as slowed), while a request with a usable

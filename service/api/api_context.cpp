@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "archive/format/rfc3339.h"
 #include "service/api/export_jobs.h"
 #include "service/api/route.h"
 
@@ -19,9 +20,7 @@ ApiContext::ApiContext(Archive& archive, ApiLimits limits)
 }
 
 ApiError ApiContext::Forbid(const Call& call, const std::string& reason, std::string detail) {
-  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
-  denials_.Deny(call.request.client_address, reason, call.Actor(), now);
+  denials_.Deny(call.request.client_address, reason, call.Actor(), UnixNowUs());
   return ForbiddenProblem(std::move(detail));
 }
 

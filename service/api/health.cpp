@@ -10,6 +10,7 @@
 
 #include "archive/checkpoint_store.h"
 #include "archive/format/leaf.h"
+#include "archive/format/rfc3339.h"
 #include "archive/log_head.h"
 #include "service/api/json_writer.h"
 
@@ -227,8 +228,7 @@ HealthReport HealthMonitor::Check() {
   std::lock_guard<std::mutex> lock(mu_);
   const auto now = std::chrono::steady_clock::now();
   if (last_run_ != std::chrono::steady_clock::time_point{} && now - last_run_ < kReuseFor) return last_;
-  last_ = Run(std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::system_clock::now().time_since_epoch()).count());
+  last_ = Run(UnixNowUs());
   last_run_ = std::chrono::steady_clock::now();
   return last_;
 }

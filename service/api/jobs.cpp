@@ -5,14 +5,10 @@
 #include <vector>
 
 #include "archive/format/record_id.h"
+#include "archive/format/rfc3339.h"
 
 namespace chainmail {
 namespace {
-
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 bool Finished(JobState s) { return s == JobState::kDone || s == JobState::kFailed; }
 
@@ -49,7 +45,7 @@ std::string_view JobStateName(JobState state) {
 }
 
 Job::Job(std::string kind, std::string owner)
-    : id_(RecordId::Generate().ToString()), kind_(std::move(kind)), owner_(std::move(owner)), created_us_(NowUs()) {}
+    : id_(RecordId::Generate().ToString()), kind_(std::move(kind)), owner_(std::move(owner)), created_us_(UnixNowUs()) {}
 
 JobState Job::state() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -183,7 +179,7 @@ void JobRunner::Work() {
         queue_.pop_front();
         std::lock_guard<std::mutex> job_lock(job->mu_);
         job->state_ = JobState::kRunning;
-        job->started_us_ = NowUs();
+        job->started_us_ = UnixNowUs();
       }
     }
     for (const auto& j : expired) j->Discard();
@@ -198,7 +194,7 @@ void JobRunner::Work() {
     std::lock_guard<std::mutex> job_lock(job->mu_);
     job->state_ = s.ok() ? JobState::kDone : JobState::kFailed;
     job->error_ = s.ok() ? "" : s.message();
-    job->finished_us_ = NowUs();
+    job->finished_us_ = UnixNowUs();
     job->finished_at_ = std::chrono::steady_clock::now();
   }
 }

@@ -11,8 +11,9 @@
 #include <chrono>
 
 #include "archive/format/json_text.h"
-#include "archive/fulltext/fulltext_query.h"
 #include "archive/format/payload_tags.h"
+#include "archive/format/rfc3339.h"
+#include "archive/fulltext/fulltext_query.h"
 #include "archive/message_reader.h"
 #include "archive/message_search.h"
 #include "audit/audit_log.h"
@@ -31,11 +32,6 @@ constexpr size_t kMaxCursorBytes = 96;
 // Filters on header-derived fields: an auditor may not use them.
 constexpr std::string_view kHeaderFilters[] = {"from",       "to",         "cc",    "subject", "message_id",
                                                "date_since", "date_before", "label", "q"};
-
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string StringArray(const std::vector<std::string>& items) {
   JsonWriter a = JsonWriter::Array();
@@ -193,7 +189,7 @@ std::string IndexJson(const FulltextLag& lag) {
       .Int("committed_seq", lag.committed_seq)
       .Int("lag_messages", static_cast<int64_t>(lag.lag_messages));
   if (lag.oldest_unindexed_received_us)
-    w.Int("lag_seconds", std::max<int64_t>(0, (NowUs() - *lag.oldest_unindexed_received_us) / 1'000'000));
+    w.Int("lag_seconds", std::max<int64_t>(0, (UnixNowUs() - *lag.oldest_unindexed_received_us) / 1'000'000));
   else
     w.Int("lag_seconds", 0);
   return w.Done();

@@ -82,8 +82,7 @@ Checked<ApiResponse> PutMessageLabel(ApiContext& ctx, const Call& call) {
   if (Find(r->labels, r->label)) return LabelsResponse(200, r->id, r->labels);
   const MessageLabel added{
       r->label,
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count(),
+      UnixNowUs(),
       call.Actor()};
   AuditEvent event = LabelEvent(call, *r, "add");
   event.payload.after = RowJson(r->id, added);

@@ -1,4 +1,5 @@
 #include "service/api/metrics.h"
+#include "archive/format/rfc3339.h"
 
 #include <array>
 #include <chrono>
@@ -12,11 +13,6 @@ namespace {
 constexpr std::array<std::string_view, 7> kUnmatchedMethods = {"GET", "HEAD", "POST", "PUT",
                                                                "DELETE", "PATCH", "OPTIONS"};
 constexpr size_t kUnmatchedRows = kUnmatchedMethods.size() + 1;
-
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // A label value, escaped as the format requires (backslash, double quote, newline).
 std::string Label(std::string_view v) {
@@ -177,7 +173,7 @@ void WriteFulltext(Exposition& out, const FulltextIndexerStatus& f) {
 }  // namespace
 
 Metrics::Metrics()
-    : start_us_(NowUs()),
+    : start_us_(UnixNowUs()),
       routes_(Routes().size()),
       requests_(new std::atomic<uint64_t>[(routes_ + kUnmatchedRows) * kStatuses]) {
   for (size_t i = 0; i < (routes_ + kUnmatchedRows) * kStatuses; ++i) requests_[i].store(0, std::memory_order_relaxed);

@@ -3,6 +3,7 @@
 // host, so no API role can grant itself access to mail.
 #include <chrono>
 
+#include "archive/format/rfc3339.h"
 #include "service/api/handlers.h"
 #include "service/api/json_body.h"
 #include "service/api/json_writer.h"
@@ -57,8 +58,7 @@ Checked<ApiResponse> CreateToken(ApiContext& ctx, const Call& call) {
   if (!days.ok()) return days.error();
   std::optional<int64_t> expires;
   if (*days)
-    expires = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::system_clock::now().time_since_epoch()).count() + **days * 86'400'000'000LL;
+    expires = UnixNowUs() + **days * 86'400'000'000LL;
   auto issued = CreateApiToken(ctx.archive(), call.Event(0, ""), Role::kAdmin, **name, expires);
   if (!issued.ok()) return ProblemFromStatus(issued.status());
   ApiResponse r = JsonResponse(201, JsonWriter::Object()

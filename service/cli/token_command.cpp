@@ -54,8 +54,7 @@ int Create(const Config& config, const std::vector<std::string>& args) {
   }
   std::optional<int64_t> expires;
   if (days)
-    expires = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::system_clock::now().time_since_epoch()).count() + *days * 86'400'000'000LL;
+    expires = UnixNowUs() + *days * 86'400'000'000LL;
   auto issued = CreateApiToken(**archive, LocalUserEvent(0, "", ""), *role, name, expires);
   if (!issued.ok()) {
     std::cerr << "chainmail: " << issued.status().message() << "\n";

@@ -9,6 +9,7 @@
 #include "Poco/Net/TCPServerConnectionFactory.h"
 #include "Poco/Net/TCPServerParams.h"
 #include "Poco/ThreadPool.h"
+#include "archive/format/rfc3339.h"
 #include "service/net/listen_address.h"
 #include "service/net/smtp_connection.h"
 
@@ -65,8 +66,7 @@ class CountingIngest : public MessageIngest {
     const uint64_t size = spool ? spool->size() : 0;
     Result<RecordId> id = inner_.Commit(std::move(spool), std::move(envelope));
     if (id.ok())
-      counters_.Archived(size, std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch()).count());
+      counters_.Archived(size, UnixNowUs());
     return id;
   }
 
