@@ -1,8 +1,21 @@
 #include "archive/database.h"
 
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 namespace chainmail {
+namespace {
+
+// SQLite's own busy timeout sleeps 1, 2, 5, 10 ms... between tries for a lock another
+// connection holds: the writer, meeting the checkpointer's one-row transaction (well under
+// a millisecond), lost at least a millisecond, and every commit waiting behind it with
+// it. Here the first tries come 100 us apart, then one every millisecond.
+constexpr int kQuickTries = 20;
+constexpr auto kQuickWait = std::chrono::microseconds(100);
+constexpr auto kSlowWait = std::chrono::microseconds(1000);
+
+}  // namespace
 
 Statement::~Statement() {
   if (stmt_ != nullptr) {
@@ -80,7 +93,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Mode m
     return Status::IoError("cannot open database " + path + ": " + msg);
   }
   std::unique_ptr<Database> db(new Database(raw, path));
-  sqlite3_busy_timeout(raw, 10000);
+  db->SetLockWait(kDefaultLockWait);
   sqlite3_extended_result_codes(raw, 1);
   // journal_mode needs write access; a read-only open relies on the writer having set it.
   const char* pragmas = mode == Mode::kReadOnly
@@ -88,6 +101,20 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Mode m
       : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
   if (Status s = db->Exec(pragmas); !s.ok()) return s;
   return db;
+}
+
+int Database::WaitForLock(void* self, int tries_so_far) {
+  auto* db = static_cast<Database*>(self);
+  const auto now = std::chrono::steady_clock::now();
+  if (tries_so_far == 0) db->lock_wait_began_ = now;
+  if (now - db->lock_wait_began_ >= db->lock_wait_) return 0;  // SQLITE_BUSY to the caller
+  std::this_thread::sleep_for(tries_so_far < kQuickTries ? kQuickWait : kSlowWait);
+  return 1;
+}
+
+void Database::SetLockWait(std::chrono::milliseconds wait) {
+  lock_wait_ = wait;
+  sqlite3_busy_handler(db_, wait.count() > 0 ? WaitForLock : nullptr, this);
 }
 
 Database::~Database() {

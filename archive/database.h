@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <list>
 #include <unordered_map>
@@ -65,12 +66,17 @@ class Database {
  public:
   enum class Mode { kReadWrite, kReadOnly };
   // Opens (creating when kReadWrite) with WAL, synchronous=FULL (the writer lowers its own
-  // to NORMAL and syncs itself: wal_syncer.h), foreign_keys=ON and a
-  // busy timeout, so that the daemon and CLI processes can share the file safely.
+  // to NORMAL and syncs itself: wal_syncer.h), foreign_keys=ON and about 10 s of
+  // waiting for a lock held by another connection, polled finely, so that the daemon and CLI processes can share the file safely.
   static Result<std::unique_ptr<Database>> Open(const std::string& path, Mode mode);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
+
+  // How long a statement waits for a lock another connection holds before it fails with
+  // SQLITE_BUSY (kDefaultLockWait from Open), polled finely; zero: it fails at once.
+  static constexpr std::chrono::milliseconds kDefaultLockWait{10000};
+  void SetLockWait(std::chrono::milliseconds wait);
 
   // Runs one or more statements without parameters.
   Status Exec(std::string_view sql);
@@ -95,8 +101,11 @@ class Database {
 
  private:
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  static int WaitForLock(void* self, int tries_so_far);  // SQLite's busy handler
   sqlite3* db_;
   std::string path_;
+  std::chrono::milliseconds lock_wait_{0};
+  std::chrono::steady_clock::time_point lock_wait_began_{};
   std::unordered_map<std::string, sqlite3_stmt*> cache_;  // keyed by SQL text
   // Most recently used first; the map points into the list.
   std::list<std::pair<std::string, sqlite3_stmt*>> shaped_;

@@ -179,11 +179,11 @@ Result<ApiToken> TokenForSecret(Database& db, std::string_view secret) {
 
 void MarkTokenUsed(Database& db, const ApiToken& token, int64_t now_us) {
   if (token.last_used_us && now_us - *token.last_used_us < kTokenLastUsedResolutionUs) return;
-  sqlite3_busy_timeout(db.handle(), 0);
+  db.SetLockWait(std::chrono::milliseconds(0));
   Statement up = db.Prepare(
       "UPDATE api_tokens SET last_used_us = ? WHERE id = ? AND (last_used_us IS NULL OR last_used_us < ?)");
   up.Bind(1, now_us).Bind(2, token.id).Bind(3, now_us - kTokenLastUsedResolutionUs).Run();
-  sqlite3_busy_timeout(db.handle(), 10000);
+  db.SetLockWait(Database::kDefaultLockWait);
 }
 
 }  // namespace chainmail

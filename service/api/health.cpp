@@ -58,7 +58,7 @@ Check DatabaseCheck(std::unique_ptr<Database>& db, const std::string& data_dir) 
       return c;
     }
     db = std::move(*opened);
-    sqlite3_busy_timeout(db->handle(), kWriteLockWaitMs);
+    db->SetLockWait(std::chrono::milliseconds(kWriteLockWaitMs));
   }
   const auto start = std::chrono::steady_clock::now();
   Status lock;

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/archive/archive_test_util.h"
 
 namespace chainmail::testing {
@@ -86,6 +89,43 @@ TEST(Database, TransactionsCommitOrRollBackThroughCachedStatements) {
   Transaction inner(*db, Transaction::Kind::kDeferred);
   EXPECT_FALSE(inner.status().ok()) << "no nested BEGIN";
   EXPECT_TRUE(outer.Commit().ok());
+}
+
+// Another connection's write lock: waited for while it is held, taken once it is released.
+TEST(Database, AWriteLockHeldElsewhereIsWaitedForThenTaken) {
+  TempDir dir;
+  auto holder = Scratch(dir);
+  auto waiter = Database::Open(dir.path() + "/scratch.db", Database::Mode::kReadWrite);
+  ASSERT_TRUE(waiter.ok());
+  auto held = std::make_unique<Transaction>(*holder, Transaction::Kind::kImmediate);
+  ASSERT_TRUE(held->status().ok());
+  const auto start = std::chrono::steady_clock::now();
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    EXPECT_TRUE(held->Commit().ok());
+  });
+  Transaction tx(**waiter, Transaction::Kind::kImmediate);
+  release.join();
+  EXPECT_TRUE(tx.status().ok()) << tx.status().message();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(60));
+}
+
+TEST(Database, ALockWaitEndsInBusyAfterItsTimeAndZeroMeansAtOnce) {
+  TempDir dir;
+  auto holder = Scratch(dir);
+  auto waiter = Database::Open(dir.path() + "/scratch.db", Database::Mode::kReadWrite);
+  ASSERT_TRUE(waiter.ok());
+  Transaction held(*holder, Transaction::Kind::kImmediate);
+  ASSERT_TRUE(held.status().ok());
+  for (const auto wait : {std::chrono::milliseconds(0), std::chrono::milliseconds(80)}) {
+    (*waiter)->SetLockWait(wait);
+    const auto start = std::chrono::steady_clock::now();
+    Transaction tx(**waiter, Transaction::Kind::kImmediate);
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(tx.status().code(), Status::Code::kUnavailable) << tx.status().message();
+    EXPECT_GE(took, wait);
+    if (wait.count() == 0) EXPECT_LT(took, std::chrono::milliseconds(50)) << "no wait means none";
+  }
 }
 
 TEST(Database, DirectoryIsWhereTheFileIs) {
