@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 
+#include "archive/histogram.h"
 #include "archive/thread_name.h"
 #include "archive/tree_store.h"
 
@@ -21,14 +22,6 @@ bool FailsTheBatch(const Status& s) {
 uint64_t MonotonicUs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now().time_since_epoch()).count());
-}
-
-// Counts `value` in the bucket of the first bound it does not exceed (the last: none).
-template <size_t N>
-void Observe(std::array<uint64_t, N + 1>& buckets, const std::array<uint64_t, N>& bounds, uint64_t value) {
-  size_t i = 0;
-  while (i < N && value > bounds[i]) ++i;
-  ++buckets[i];
 }
 
 }  // namespace
@@ -62,8 +55,10 @@ void GroupCommitWriter::Stop() {
 WriterStats GroupCommitWriter::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   WriterStats out = stats_;
-  out.syncs = syncer_->syncs();
-  out.sync_us = syncer_->sync_us();
+  const WalSyncer::Times synced = syncer_->times();
+  out.syncs = synced.syncs;
+  out.sync_us = synced.sync_us;
+  out.sync_time_buckets = synced.buckets;
   return out;
 }
 

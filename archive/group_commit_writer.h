@@ -102,6 +102,9 @@ struct WriterStats {
   // bound i-1; the last bucket counts values above every bound.
   std::array<uint64_t, kBatchSizeBounds.size() + 1> batch_size_buckets{};
   std::array<uint64_t, kCommitTimeBoundsUs.size() + 1> commit_time_buckets{};
+  // Per fdatasync of the WAL, how long it took (their count is `syncs`, their sum sync_us):
+  // the disk's share of every commit's time.
+  std::array<uint64_t, kSyncTimeBoundsUs.size() + 1> sync_time_buckets{};
 };
 
 class GroupCommitWriter {

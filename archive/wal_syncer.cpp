@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "archive/histogram.h"
 #include "archive/thread_name.h"
 
 namespace chainmail {
@@ -60,6 +61,11 @@ void WalSyncer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+WalSyncer::Times WalSyncer::times() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return times_;
+}
+
 Status WalSyncer::failure() const {
   std::lock_guard<std::mutex> lock(mu_);
   return failure_;
@@ -99,8 +105,11 @@ void WalSyncer::Run() {
     if (s.ok()) {  // one sync for every batch handed over so far
       const uint64_t start = MonotonicUs();
       s = SyncWal();
-      sync_us_ += MonotonicUs() - start;
-      ++syncs_;
+      const uint64_t took = MonotonicUs() - start;
+      std::lock_guard<std::mutex> lock(mu_);
+      Observe(times_.buckets, kSyncTimeBoundsUs, took);
+      times_.sync_us += took;
+      ++times_.syncs;
     }
     if (!s.ok()) {  // before any answer: whoever got this failure finds it in failure()
       std::lock_guard<std::mutex> lock(mu_);

@@ -16,7 +16,8 @@ prints requests/s and latency p50/p99. Any answer other than 2xx is counted by s
 with the start of the first such body, and the daemon's REST error lines are shown.
 Beside them, the p50 and p99 of the writer's group commits during the scenario (BEGIN to
 synced, from /metrics, as the histogram bucket bounds they fall in): every audited answer
-waits for one, after the one under way when its event arrived.
+waits for one, after the one under way when its event arrived. And the p50 and p99 of the
+fdatasyncs of the WAL in the same time: the disk's share of each commit.
 
 Scenarios: by_sender, by_recipient_and_date, by_message_id (the searches), fulltext (q=
 with one or two words of a message's subject, newest first; needs an archive with a
@@ -222,24 +223,29 @@ def run_wrk(port, token, plist, seconds, connections, work):
             "statuses": re.findall(r"STATUS (\d+) (\d+) (.*)", r.stdout)}
 
 
-def commit_histogram(port):
-    """The writer's commit-duration histogram from /metrics (public): {upper bound s: count}."""
+HISTOGRAMS = {"commit": "chainmail_commit_duration_seconds", "sync": "chainmail_wal_sync_duration_seconds"}
+
+
+def histograms(port):
+    """From /metrics (public), the writer's commit durations (BEGIN to synced) and the WAL's
+    fdatasync durations: {"commit"|"sync": {upper bound s: cumulative count}}."""
+    out = {k: {} for k in HISTOGRAMS}
     try:
         text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
     except OSError:
-        return {}
-    out = {}
+        return out
     for line in text.splitlines():
-        m = re.match(r'chainmail_commit_duration_seconds_bucket\{le="([^"]+)"\} (\d+)', line)
-        if m:
-            out[float(m[1])] = int(m[2])  # float("+Inf") is inf
+        for key, family in HISTOGRAMS.items():
+            m = re.match(family + r'_bucket\{le="([^"]+)"\} (\d+)', line)
+            if m:
+                out[key][float(m[1])] = int(m[2])  # float("+Inf") is inf
     return out
 
 
-def commit_quantiles(before, after):
-    """p50 and p99 of the commits between two histograms, as the bucket bounds (ms) they
-    fall in: each audited answer waited for one such commit (BEGIN to synced), after the
-    one under way when its event arrived."""
+def quantiles(before, after):
+    """p50 and p99 between two histograms, as the bucket bounds (ms) they fall in. Each
+    audited answer waited for one commit (BEGIN to synced), after the one under way when its
+    event arrived; each commit waited for one fdatasync of the WAL (the disk's share)."""
     bounds = sorted(after)
     counts = [after[b] - before.get(b, 0) for b in bounds]  # cumulative
     if not counts or counts[-1] == 0:
@@ -310,7 +316,8 @@ def main():
         print(f"  {args.connections} connections, wrk -t2, {args.seconds} s per scenario after {args.warmup} s not "
               f"measured; every request but /healthz "
               f"authenticated (officer token) and audited before it is answered\n")
-        print(f"  {'scenario':24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  {'commit p50/p99 ms':>18}  target")
+        print(f"  {'scenario':24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  {'commit p50/p99 ms':>18}  "
+              f"{'sync p50/p99 ms':>18}  target")
         results = {}
         for kind in SCENARIOS:
             if kind not in only:
@@ -321,10 +328,13 @@ def main():
                 continue
             if args.warmup:  # a daemon that has run a while: its caches hold what the scenario reads
                 run_wrk(port, token, paths(kind, s), args.warmup, args.connections, work)
-            hist_before = commit_histogram(port)
+            hist_before = histograms(port)
             res = run_wrk(port, token, paths(kind, s), args.seconds, args.connections, work)
-            c50, c99 = commit_quantiles(hist_before, commit_histogram(port))
-            commits = f"<= {c50:g} / <= {c99:g}" if c50 is not None else "-"
+            hist_after = histograms(port)
+            waits = {}
+            for key in HISTOGRAMS:
+                q50, q99 = quantiles(hist_before[key], hist_after[key])
+                waits[key] = f"<= {q50:g} / <= {q99:g}" if q50 is not None else "-"
             results[kind] = res
             failed = failed or res["non2xx"] > 0 or res["errors"] > 0
             if kind in SEARCHES:
@@ -337,8 +347,8 @@ def main():
                 target = ""
             trouble = f"  ({res['non2xx']} non-2xx)" if res["non2xx"] else ""
             trouble += f"  ({res['errors']} socket errors)" if res["errors"] else ""
-            print(f"  {kind:24} {res['rps']:8.0f} {res['p50_ms']:8.2f} {res['p99_ms']:8.2f}  {commits:>18}  "
-                  f"{target}{trouble}")
+            print(f"  {kind:24} {res['rps']:8.0f} {res['p50_ms']:8.2f} {res['p99_ms']:8.2f}  {waits['commit']:>18}  "
+                  f"{waits['sync']:>18}  {target}{trouble}")
             for status, n, body in res["statuses"]:
                 print(f"      {n} x {status}: {body[:200]}")
         searches = {k: results[k]["rps"] for k in SEARCHES if k in results}

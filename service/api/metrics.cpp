@@ -106,6 +106,10 @@ void WriteWriter(Exposition& out, const WriterStats& w) {
   out.Histogram("chainmail_commit_duration_seconds",
                 "Time of one group commit, BEGIN IMMEDIATE to synced (its submitters are answered then).",
                 kCommitTimeBoundsUs, w.commit_time_buckets, Seconds, Seconds(w.durable_us));
+  out.Histogram("chainmail_wal_sync_duration_seconds",
+                "Time of one fdatasync of the write-ahead log: the disk's share of every commit "
+                "(its _count is chainmail_commit_syncs_total).",
+                kSyncTimeBoundsUs, w.sync_time_buckets, Seconds, Seconds(w.sync_us));
   out.Family("chainmail_commit_syncs_total", "counter",
              "fdatasyncs of the write-ahead log; one makes every commit before it durable.");
   out.Sample("chainmail_commit_syncs_total", "", w.syncs);

@@ -49,8 +49,8 @@ TEST(WalSyncer, AnswersInOrderAfterSyncingAndSharesSyncs) {
     EXPECT_EQ(a.got[i].first, i);
     EXPECT_TRUE(a.got[i].second.ok()) << a.got[i].second.message();
   }
-  EXPECT_GE(syncer.syncs(), 1u);
-  EXPECT_LT(syncer.syncs(), 200u) << "batches handed over during a sync share the next one";
+  EXPECT_GE(syncer.times().syncs, 1u);
+  EXPECT_LT(syncer.times().syncs, 200u) << "batches handed over during a sync share the next one";
   syncer.Stop();
   EXPECT_FALSE(syncer.busy());
   EXPECT_GE(a.idles, 1);

@@ -236,6 +236,10 @@ TEST(Metrics, ParsesAndCountsRequestsByRouteAndStatus) {
   EXPECT_EQ(e.Value("chainmail_commit_batch_size_sum"), e.Value("chainmail_commit_submissions_total"));
   EXPECT_EQ(e.Value("chainmail_commit_duration_seconds_count"), commits);
   EXPECT_GT(e.Value("chainmail_commit_duration_seconds_sum"), 0);
+  ExpectHistogram(e, "chainmail_wal_sync_duration_seconds");
+  EXPECT_GE(e.Value("chainmail_commit_syncs_total"), 1);
+  EXPECT_EQ(e.Value("chainmail_wal_sync_duration_seconds_count"), e.Value("chainmail_commit_syncs_total"));
+  EXPECT_GT(e.Value("chainmail_wal_sync_duration_seconds_sum"), 0);
   EXPECT_EQ(r.body.find("example.com"), std::string::npos) << "no address in metrics";
   EXPECT_FALSE(e.Has("chainmail_smtp_replies_total")) << "no SMTP receiver watched";
 }

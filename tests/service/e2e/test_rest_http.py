@@ -226,6 +226,10 @@ class PlainHttp(ProblemAssertions, unittest.TestCase):
         self.assertEqual(value("chainmail_commit_batch_size_count"), commits)
         self.assertEqual(value("chainmail_commit_duration_seconds_count"), commits)
         self.assertEqual(value("chainmail_commit_duration_seconds_bucket", le="+Inf"), commits)
+        syncs = value("chainmail_commit_syncs_total")
+        self.assertGreaterEqual(syncs, 1)
+        self.assertEqual(value("chainmail_wal_sync_duration_seconds_count"), syncs)
+        self.assertEqual(value("chainmail_wal_sync_duration_seconds_bucket", le="+Inf"), syncs)
         self.assertGreater(value("chainmail_process_start_time_seconds"), time.time() - 3600)
         # A request counted by route pattern and status, then seen in the next scrape.
         before = value("chainmail_http_requests_total", method="GET", route="/api/v1/tokens",
