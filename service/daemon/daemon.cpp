@@ -6,10 +6,12 @@
 
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <vector>
 
 #include "archive/archive.h"
 #include "archive/fulltext/fulltext_indexer.h"
+#include "archive/histogram.h"
 #include "audit/listing_index.h"
 #include "audit/decided_ingest.h"
 #include "audit/service_events.h"
@@ -70,6 +72,23 @@ ApiLimits ApiLimitsFrom(const Config& c) {
   l.health.max_message_age = std::chrono::seconds(c.health_max_message_age_s);
   l.health.max_fulltext_lag = std::chrono::seconds(c.health_max_fulltext_lag_s);
   return l;
+}
+
+// "<= 0.5/<= 5 ms": the bucket bounds the WAL syncs' p50 and p99 fall in (the disk's
+// share of every commit), "-" when there was none.
+std::string SyncQuantiles(const WriterStats& w) {
+  std::string out;
+  for (double q : {0.5, 0.99}) {
+    const auto bound = QuantileBound(w.sync_time_buckets, kSyncTimeBoundsUs, q);
+    if (!bound) return "-";
+    char text[32];
+    if (*bound == std::numeric_limits<uint64_t>::max())
+      std::snprintf(text, sizeof text, "> %g", static_cast<double>(kSyncTimeBoundsUs.back()) / 1000);
+    else
+      std::snprintf(text, sizeof text, "<= %g", static_cast<double>(*bound) / 1000);
+    out += (out.empty() ? "" : "/") + std::string(text);
+  }
+  return out + " ms";
 }
 
 }  // namespace
@@ -223,7 +242,8 @@ int RunDaemon(const Config& config, const BenchmarkSwitches& bench) {
       " commits (largest " + std::to_string(w.max_batch) + "); " + std::to_string(w.apply_us / 1000) +
       " ms writing rows, " + std::to_string(w.commit_us / 1000) + " ms committing, " + std::to_string(w.syncs) +
       " syncs in " + std::to_string(w.sync_us / 1000) + " ms; " +
-      std::to_string(w.pages_written) + " pages written, " + std::to_string(w.cache_misses) + " read");
+      std::to_string(w.pages_written) + " pages written, " + std::to_string(w.cache_misses) + " read; " +
+      "sync p50/p99 " + SyncQuantiles(w));
   Say("stopped cleanly");
   return 0;
 }

@@ -4,11 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <fstream>
+#include <limits>
 #include <mutex>
+#include <thread>
 #include <vector>
 
+#include "archive/histogram.h"
 #include "tests/archive/archive_test_util.h"
 
 namespace chainmail::testing {
@@ -98,6 +102,42 @@ TEST(WalSyncer, AReplacedFileIsTheOneSynced) {
   syncer.Sync(a.For(1));
   a.WaitFor(2);
   EXPECT_TRUE(a.got[1].second.ok()) << a.got[1].second.message();
+}
+
+// Each sync's time lands in one bucket; the quantile bounds read back what was put in.
+TEST(WalSyncer, TimesEverySyncIntoItsHistogram) {
+  TempDir dir;
+  const std::string wal = dir.path() + "/x-wal";
+  std::ofstream(wal) << "frames";
+  Answers a;
+  WalSyncer syncer(wal, [] {}, [](int) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));  // the 5 ms bucket (above 2.5 ms)
+    return Status::Ok();
+  });
+  for (int i = 0; i < 3; ++i) {
+    syncer.Sync(a.For(i));
+    a.WaitFor(static_cast<size_t>(i + 1));
+  }
+  const WalSyncer::Times t = syncer.times();
+  EXPECT_EQ(t.syncs, 3u);
+  EXPECT_GE(t.sync_us, 9000u);
+  uint64_t counted = 0;
+  for (uint64_t n : t.buckets) counted += n;
+  EXPECT_EQ(counted, t.syncs);
+  EXPECT_EQ(t.buckets[0] + t.buckets[1] + t.buckets[2] + t.buckets[3] + t.buckets[4], 0u) << "none at or below 2.5 ms";
+  EXPECT_GE(QuantileBound(t.buckets, kSyncTimeBoundsUs, 0.5).value_or(0), 5000u);
+}
+
+TEST(Histogram, QuantileBoundIsTheBucketTheQuantileFallsIn) {
+  const std::array<uint64_t, 3> bounds = {10, 100, 1000};
+  std::array<uint64_t, 4> buckets{};
+  EXPECT_FALSE(QuantileBound(buckets, bounds, 0.5)) << "nothing observed";
+  for (uint64_t v : {5, 7, 50, 60, 70, 80, 90, 95, 99, 5000}) Observe(buckets, bounds, v);
+  EXPECT_EQ(buckets, (std::array<uint64_t, 4>{2, 7, 0, 1}));
+  EXPECT_EQ(*QuantileBound(buckets, bounds, 0.2), 10u);
+  EXPECT_EQ(*QuantileBound(buckets, bounds, 0.5), 100u);
+  EXPECT_EQ(*QuantileBound(buckets, bounds, 0.9), 100u);
+  EXPECT_EQ(*QuantileBound(buckets, bounds, 0.99), std::numeric_limits<uint64_t>::max()) << "above every bound";
 }
 
 }  // namespace
