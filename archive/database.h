@@ -66,8 +66,8 @@ class Database {
  public:
   enum class Mode { kReadWrite, kReadOnly };
   // Opens (creating when kReadWrite) with WAL, synchronous=FULL (the writer lowers its own
-  // to NORMAL and syncs itself: wal_syncer.h), foreign_keys=ON and about 10 s of
-  // waiting for a lock held by another connection, polled finely, so that the daemon and CLI processes can share the file safely.
+  // to NORMAL and syncs itself: wal_syncer.h), foreign_keys=ON and kDefaultLockWait for a
+  // lock another connection holds, so that the daemon and CLI processes share the file.
   static Result<std::unique_ptr<Database>> Open(const std::string& path, Mode mode);
   ~Database();
   Database(const Database&) = delete;

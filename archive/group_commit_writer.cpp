@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 
+#include "archive/format/rfc3339.h"
 #include "archive/histogram.h"
 #include "archive/thread_name.h"
 #include "archive/tree_store.h"
@@ -17,11 +18,6 @@ constexpr uint64_t kMaxBatchBytes = 64ull << 20;
 // Disk full or I/O trouble affects the whole batch; anything else only its submission.
 bool FailsTheBatch(const Status& s) {
   return s.code() == Status::Code::kNoSpace || s.code() == Status::Code::kIoError;
-}
-
-uint64_t MonotonicUs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now().time_since_epoch()).count());
 }
 
 }  // namespace

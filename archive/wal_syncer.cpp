@@ -8,16 +8,12 @@
 #include <chrono>
 #include <cstring>
 
+#include "archive/format/rfc3339.h"
 #include "archive/histogram.h"
 #include "archive/thread_name.h"
 
 namespace chainmail {
 namespace {
-
-uint64_t MonotonicUs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now().time_since_epoch()).count());
-}
 
 Status Errno(const std::string& what) { return ErrnoStatus(what, errno); }
 

@@ -11,6 +11,11 @@ int64_t UnixNowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+uint64_t MonotonicUs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now().time_since_epoch()).count());
+}
 namespace {
 
 // Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's algorithm.

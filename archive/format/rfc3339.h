@@ -12,6 +12,8 @@ namespace chainmail {
 // Now, as microseconds since the Unix epoch (the system clock): the unit of every
 // timestamp the archive and the API keep.
 int64_t UnixNowUs();
+// Now on the monotonic clock, in microseconds: for durations, never for timestamps.
+uint64_t MonotonicUs();
 
 std::string FormatRfc3339(int64_t unix_us);  // "2026-11-27T11:48:30.123456Z"
 // Accepts "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)" (also 't'/'z' and ' ' for 'T').

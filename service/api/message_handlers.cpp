@@ -8,7 +8,6 @@
 // log before the answer is returned, naming the leaves of the messages it shows; a label
 // change commits with its message.label event. The raw bytes and the inclusion proof
 // are in message_content_handlers.cpp.
-#include <chrono>
 
 #include "archive/format/json_text.h"
 #include "archive/format/payload_tags.h"

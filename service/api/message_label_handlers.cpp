@@ -3,7 +3,6 @@
 // the trail, not the table, is the history. A PUT of a label the message already has and
 // a DELETE that finds none change nothing and record nothing: 200 and 404.
 #include <algorithm>
-#include <chrono>
 
 #include "archive/format/json_text.h"
 #include "archive/format/payload_tags.h"

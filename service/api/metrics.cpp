@@ -1,9 +1,9 @@
 #include "service/api/metrics.h"
-#include "archive/format/rfc3339.h"
 
 #include <array>
-#include <chrono>
 #include <cstdio>
+
+#include "archive/format/rfc3339.h"
 
 namespace chainmail {
 namespace {

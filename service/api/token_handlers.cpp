@@ -1,7 +1,6 @@
 // Token routes (admin only). Separation of duties: over REST an admin creates and revokes
 // admin tokens only; officer and auditor tokens come from `chainmail token create` on the
 // host, so no API role can grant itself access to mail.
-#include <chrono>
 
 #include "archive/format/rfc3339.h"
 #include "service/api/handlers.h"

@@ -124,7 +124,9 @@ TEST(Database, ALockWaitEndsInBusyAfterItsTimeAndZeroMeansAtOnce) {
     const auto took = std::chrono::steady_clock::now() - start;
     EXPECT_EQ(tx.status().code(), Status::Code::kUnavailable) << tx.status().message();
     EXPECT_GE(took, wait);
-    if (wait.count() == 0) EXPECT_LT(took, std::chrono::milliseconds(50)) << "no wait means none";
+    if (wait.count() == 0) {
+      EXPECT_LT(took, std::chrono::milliseconds(50)) << "no wait means none";
+    }
   }
 }
 
