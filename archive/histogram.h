@@ -11,11 +11,17 @@
 
 namespace chainmail {
 
+// The bucket `value` falls in: the first whose bound is >= value, or N above every bound.
 template <size_t N>
-void Observe(std::array<uint64_t, N + 1>& buckets, const std::array<uint64_t, N>& bounds, uint64_t value) {
+size_t BucketOf(const std::array<uint64_t, N>& bounds, uint64_t value) {
   size_t i = 0;
   while (i < N && value > bounds[i]) ++i;
-  ++buckets[i];
+  return i;
+}
+
+template <size_t N>
+void Observe(std::array<uint64_t, N + 1>& buckets, const std::array<uint64_t, N>& bounds, uint64_t value) {
+  ++buckets[BucketOf(bounds, value)];
 }
 
 // The bound of the bucket in which the q-quantile (0 < q <= 1) of what was observed falls,

@@ -20,9 +20,11 @@ wrk's p99 is corrected for coordinated omission (wrk's stats_correct: a request 
 for T ms also counts the T / interval requests its connection did not send meanwhile), so
 a single stall of the server or of the disk weighs once per request it held up. Any answer other than 2xx is counted by status,
 with the start of the first such body, and the daemon's REST error lines are shown.
-Beside them, the p50 and p99 of the writer's group commits during the scenario (BEGIN to
-synced, from /metrics, as the histogram bucket bounds they fall in): every audited answer
-waits for one, after the one under way when its event arrived. And the p50 and p99 of the
+Beside them, from /metrics as the histogram bucket bounds they fall in: the daemon's own
+p50 and p99 to answer (routing to the answer ready: wrk's figure without the client, the
+loopback and wrk's correction), and those of the writer's group commits (BEGIN to
+synced): every audited answer waits for one, after the one under way when its event
+arrived. And the p50 and p99 of the
 fdatasyncs of the WAL in the same time: the disk's share of each commit. At the end, the
 disk alone, with the daemon idle: 16 KiB fdatasyncs at 1,000/s for S seconds, with the
 count over 10 and 50 ms and the longest — the stalls no code above the disk can avoid,
@@ -270,12 +272,15 @@ def run_wrk(port, token, plist, seconds, connections, work, rate=None):
             "statuses": re.findall(r"STATUS (\d+) (\d+) (.*)", r.stdout)}
 
 
-HISTOGRAMS = {"commit": "chainmail_commit_duration_seconds", "sync": "chainmail_wal_sync_duration_seconds"}
+HISTOGRAMS = {"server": "chainmail_http_request_duration_seconds", "commit": "chainmail_commit_duration_seconds",
+              "sync": "chainmail_wal_sync_duration_seconds"}
 
 
 def histograms(port):
-    """From /metrics (public), the writer's commit durations (BEGIN to synced) and the WAL's
-    fdatasync durations: {"commit"|"sync": {upper bound s: cumulative count}}."""
+    """From /metrics (public): how long the daemon took to answer (routing to the answer
+    ready, summed over every route but /metrics: wrk's latency without the client, the
+    network and wrk's correction), the writer's commit durations (BEGIN to synced) and the
+    WAL's fdatasync durations: {"server"|"commit"|"sync": {upper bound s: cumulative count}}."""
     out = {k: {} for k in HISTOGRAMS}
     try:
         text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
@@ -283,9 +288,10 @@ def histograms(port):
         return out
     for line in text.splitlines():
         for key, family in HISTOGRAMS.items():
-            m = re.match(family + r'_bucket\{le="([^"]+)"\} (\d+)', line)
-            if m:
-                out[key][float(m[1])] = int(m[2])  # float("+Inf") is inf
+            m = re.match(family + r'_bucket\{(?:(.*),)?le="([^"]+)"\} (\d+)', line)
+            if m and 'route="/metrics"' not in (m[1] or ""):
+                le = float(m[2])  # float("+Inf") is inf
+                out[key][le] = out[key].get(le, 0) + int(m[3])
     return out
 
 
@@ -395,8 +401,8 @@ def main():
               f"it is answered: the server saturated)" +
               (f", then paced at {args.rate:,} requests/s offered" if args.rate else "") +
               ". p99 is wrk's, corrected for coordinated omission.\n")
-        print(f"  {'scenario':24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  {'commit p50/p99 ms':>18}  "
-              f"{'sync p50/p99 ms':>18}  target")
+        print(f"  {'scenario':24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  {'server p50/p99 ms':>18}  "
+              f"{'commit p50/p99 ms':>18}  {'sync p50/p99 ms':>18}  target")
         results = {}
         for kind in SCENARIOS:
             if kind not in only:
@@ -415,7 +421,8 @@ def main():
                 failed = failed or res["non2xx"] > 0 or res["errors"] > 0
                 label = kind if rate is None else f"  at {rate:,}/s offered"
                 print(f"  {label:24} {res['rps']:8.0f} {res['p50_ms']:8.2f} {res['p99_ms']:8.2f}  "
-                      f"{res['commit']:>18}  {res['sync']:>18}  {target(kind, res['p99_ms'])}{trouble(res)}")
+                      f"{res['server']:>18}  {res['commit']:>18}  {res['sync']:>18}  "
+                      f"{target(kind, res['p99_ms'])}{trouble(res)}")
                 for status, n, body in res["statuses"]:
                     print(f"      {n} x {status}: {body[:200]}")
         searches = {k: results[k]["rps"] for k in SEARCHES if k in results}

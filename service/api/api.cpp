@@ -91,6 +91,7 @@ void Api::FlushDenials(bool all) {
 }
 
 ApiResponse Api::Handle(const ApiRequest& request) {
+  const uint64_t started_us = MonotonicUs();
   const std::string request_id = RecordId::Generate().ToString();
   const Route* route = nullptr;
   ApiResponse response;
@@ -105,15 +106,16 @@ ApiResponse Api::Handle(const ApiRequest& request) {
     response = ProblemResponse(InternalProblem(), request_id);
   }
   AddCommonHeaders(response, request_id);
-  ctx_.metrics().CountRequest(route, request.method, response.status);
+  ctx_.metrics().CountRequest(route, request.method, response.status, MonotonicUs() - started_us);
   return response;
 }
 
 ApiResponse Api::Refuse(const ApiError& problem, std::string_view method) {
+  const uint64_t started_us = MonotonicUs();
   const std::string request_id = RecordId::Generate().ToString();
   ApiResponse response = ProblemResponse(problem, request_id);
   AddCommonHeaders(response, request_id);
-  ctx_.metrics().CountRequest(nullptr, method, response.status);
+  ctx_.metrics().CountRequest(nullptr, method, response.status, MonotonicUs() - started_us);
   return response;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "archive/format/rfc3339.h"
+#include "archive/histogram.h"
 
 namespace chainmail {
 namespace {
@@ -74,16 +75,24 @@ class Exposition {
                  const std::array<uint64_t, N + 1>& buckets, std::string (*bound_text)(uint64_t),
                  std::string_view sum) {
     Family(name, "histogram", help);
+    HistogramSamples(name, "", bounds, buckets, bound_text, sum);
+  }
+  // One labelled series of a histogram family (`labels` without le; empty for none).
+  template <size_t N>
+  void HistogramSamples(std::string_view name, const std::string& labels, const std::array<uint64_t, N>& bounds,
+                        const std::array<uint64_t, N + 1>& buckets, std::string (*bound_text)(uint64_t),
+                        std::string_view sum) {
     const std::string bucket = std::string(name) + "_bucket";
+    const std::string prefix = labels.empty() ? "" : labels + ",";
     uint64_t cumulative = 0;
     for (size_t i = 0; i < N; ++i) {
       cumulative += buckets[i];
-      Sample(bucket, "le=\"" + bound_text(bounds[i]) + "\"", cumulative);
+      Sample(bucket, prefix + "le=\"" + bound_text(bounds[i]) + "\"", cumulative);
     }
     cumulative += buckets[N];
-    Sample(bucket, "le=\"+Inf\"", cumulative);
-    Sample(std::string(name) + "_sum", "", sum);
-    Sample(std::string(name) + "_count", "", cumulative);
+    Sample(bucket, prefix + "le=\"+Inf\"", cumulative);
+    Sample(std::string(name) + "_sum", labels, sum);
+    Sample(std::string(name) + "_count", labels, cumulative);
   }
   std::string Take() { return std::move(text_); }
 
@@ -179,8 +188,13 @@ void WriteFulltext(Exposition& out, const FulltextIndexerStatus& f) {
 Metrics::Metrics()
     : start_us_(UnixNowUs()),
       routes_(Routes().size()),
-      requests_(new std::atomic<uint64_t>[(routes_ + kUnmatchedRows) * kStatuses]) {
-  for (size_t i = 0; i < (routes_ + kUnmatchedRows) * kStatuses; ++i) requests_[i].store(0, std::memory_order_relaxed);
+      requests_(new std::atomic<uint64_t>[(routes_ + kUnmatchedRows) * kStatuses]),
+      durations_(new std::atomic<uint64_t>[(routes_ + kUnmatchedRows) * kDurationBuckets]),
+      duration_sums_us_(new std::atomic<uint64_t>[routes_ + kUnmatchedRows]) {
+  const size_t rows = routes_ + kUnmatchedRows;
+  for (size_t i = 0; i < rows * kStatuses; ++i) requests_[i].store(0, std::memory_order_relaxed);
+  for (size_t i = 0; i < rows * kDurationBuckets; ++i) durations_[i].store(0, std::memory_order_relaxed);
+  for (size_t i = 0; i < rows; ++i) duration_sums_us_[i].store(0, std::memory_order_relaxed);
 }
 
 size_t Metrics::Row(const Route* route, std::string_view method) const {
@@ -192,10 +206,23 @@ size_t Metrics::Row(const Route* route, std::string_view method) const {
   return routes_ + kUnmatchedMethods.size();
 }
 
-void Metrics::CountRequest(const Route* route, std::string_view method, int status) {
+void Metrics::CountRequest(const Route* route, std::string_view method, int status, uint64_t duration_us) {
   if (status < kMinStatus || status > kMaxStatus) return;
-  requests_[Row(route, method) * kStatuses + static_cast<size_t>(status - kMinStatus)].fetch_add(
+  const size_t row = Row(route, method);
+  requests_[row * kStatuses + static_cast<size_t>(status - kMinStatus)].fetch_add(1, std::memory_order_relaxed);
+  durations_[row * kDurationBuckets + BucketOf(kRequestTimeBoundsUs, duration_us)].fetch_add(
       1, std::memory_order_relaxed);
+  duration_sums_us_[row].fetch_add(duration_us, std::memory_order_relaxed);
+}
+
+std::string Metrics::RowLabels(size_t row) const {
+  if (row < routes_) {
+    const Route& r = Routes()[row];
+    return "method=\"" + Label(r.method) + "\",route=\"" + Label(r.pattern) + "\"";
+  }
+  const size_t m = row - routes_;
+  return std::string("method=\"") + (m < kUnmatchedMethods.size() ? std::string(kUnmatchedMethods[m]) : "other") +
+         "\",route=\"(unmatched)\"";
 }
 
 std::string Metrics::Render(const WriterStats& writer) const {
@@ -205,19 +232,24 @@ std::string Metrics::Render(const WriterStats& writer) const {
 
   out.Family("chainmail_http_requests_total", "counter",
              "REST responses, by route pattern (\"(unmatched)\" when no route answered), method and status.");
-  const std::vector<Route>& table = Routes();
   for (size_t row = 0; row < routes_ + kUnmatchedRows; ++row) {
-    std::string labels;
-    if (row < routes_) {
-      labels = "method=\"" + Label(table[row].method) + "\",route=\"" + Label(table[row].pattern) + "\"";
-    } else {
-      const size_t m = row - routes_;
-      labels = std::string("method=\"") + (m < kUnmatchedMethods.size() ? std::string(kUnmatchedMethods[m]) : "other") +
-               "\",route=\"(unmatched)\"";
-    }
+    const std::string labels = RowLabels(row);
     for (int s = 0; s < kStatuses; ++s)
       if (const uint64_t n = requests_[row * kStatuses + static_cast<size_t>(s)].load(std::memory_order_relaxed); n > 0)
         out.Sample("chainmail_http_requests_total", labels + ",code=\"" + std::to_string(kMinStatus + s) + "\"", n);
+  }
+  const std::string_view duration = "chainmail_http_request_duration_seconds";
+  out.Family(duration, "histogram",
+             "Time to answer a REST request, by route pattern and method: from routing to the answer being ready "
+             "(authorization, the work, the wait for its audit event to be durable; not the body's transfer).");
+  for (size_t row = 0; row < routes_ + kUnmatchedRows; ++row) {
+    std::array<uint64_t, kDurationBuckets> buckets{};
+    uint64_t n = 0;
+    for (size_t b = 0; b < kDurationBuckets; ++b)
+      n += buckets[b] = durations_[row * kDurationBuckets + b].load(std::memory_order_relaxed);
+    if (n == 0) continue;
+    out.HistogramSamples(duration, RowLabels(row), kRequestTimeBoundsUs, buckets, Seconds,
+                         Seconds(duration_sums_us_[row].load(std::memory_order_relaxed)));
   }
 
   WriteWriter(out, writer);

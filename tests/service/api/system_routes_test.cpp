@@ -226,6 +226,12 @@ TEST(Metrics, ParsesAndCountsRequestsByRouteAndStatus) {
   EXPECT_EQ(e.Value(total, {{"method", "GET"}, {"route", "(unmatched)"}, {"code", "404"}}), 1);
   EXPECT_EQ(e.Value(total, {{"method", "PATCH"}, {"route", "(unmatched)"}, {"code", "405"}}), 1);
   EXPECT_GT(e.Value("chainmail_process_start_time_seconds"), 1.7e9);
+  // Every answer above was timed, whatever its status.
+  const std::string duration = "chainmail_http_request_duration_seconds";
+  EXPECT_EQ(e.types.at(duration), "histogram");
+  EXPECT_EQ(e.Value(duration + "_count", {{"method", "GET"}, {"route", "/api/v1/tokens"}}), 4);
+  EXPECT_GT(e.Value(duration + "_sum", {{"method", "GET"}, {"route", "/api/v1/tokens"}}), 0);
+  EXPECT_EQ(e.Value(duration + "_count", {{"method", "GET"}, {"route", "(unmatched)"}}), 1);
 
   // The writer: 5 messages and 2 token events at least, each its own commit here.
   const double commits = e.Value("chainmail_commits_total");
@@ -284,13 +290,53 @@ TEST(Metrics, CountingIsThreadSafe) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&] {
-      for (int i = 0; i < 10000; ++i) m.CountRequest(tokens, "GET", 200);
+      for (int i = 0; i < 10000; ++i) m.CountRequest(tokens, "GET", 200, 1'000);
     });
   for (auto& t : threads) t.join();
   const Exposition e = Parse(m.Render(WriterStats{}));
   EXPECT_EQ(e.Value("chainmail_http_requests_total",
                     {{"method", std::string(tokens->method)}, {"route", std::string(tokens->pattern)}, {"code", "200"}}),
             40000);
+  const std::map<std::string, std::string> row = {{"method", std::string(tokens->method)},
+                                                  {"route", std::string(tokens->pattern)}};
+  EXPECT_EQ(e.Value("chainmail_http_request_duration_seconds_count", row), 40000);
+  EXPECT_DOUBLE_EQ(e.Value("chainmail_http_request_duration_seconds_sum", row), 40.0);
+}
+
+TEST(Metrics, RequestDurationsAreAHistogramByRoute) {
+  ApiFixture f;
+  Metrics& m = f.context().metrics();
+  const Route* route = &Routes().front();
+  m.CountRequest(route, "GET", 200, 300);           // in (0.25, 0.5] ms
+  m.CountRequest(route, "GET", 200, 12'000);        // in (10, 25] ms: over the search target
+  m.CountRequest(route, "GET", 503, 20'000'000);    // above every bound
+  m.CountRequest(nullptr, "BREW", 404, 10'000);     // exactly on a bound: counted in it
+  const Exposition e = Parse(m.Render(WriterStats{}));
+  const std::string name = "chainmail_http_request_duration_seconds";
+  ASSERT_EQ(e.types.count(name), 1u);
+  EXPECT_EQ(e.types.at(name), "histogram");
+  const std::map<std::string, std::string> row = {{"method", std::string(route->method)},
+                                                  {"route", std::string(route->pattern)}};
+  auto bucket = [&](const std::map<std::string, std::string>& labels, const std::string& le) {
+    std::map<std::string, std::string> with = labels;
+    with["le"] = le;
+    return e.Value(name + "_bucket", with);
+  };
+  EXPECT_EQ(bucket(row, "0.00025"), 0);
+  EXPECT_EQ(bucket(row, "0.0005"), 1);
+  EXPECT_EQ(bucket(row, "0.01"), 1);
+  EXPECT_EQ(bucket(row, "0.025"), 2);
+  EXPECT_EQ(bucket(row, "10"), 2);
+  EXPECT_EQ(bucket(row, "+Inf"), 3);
+  EXPECT_EQ(e.Value(name + "_count", row), 3);
+  EXPECT_DOUBLE_EQ(e.Value(name + "_sum", row), 20.0123);
+  const std::map<std::string, std::string> other = {{"method", "other"}, {"route", "(unmatched)"}};
+  EXPECT_EQ(bucket(other, "0.005"), 0);
+  EXPECT_EQ(bucket(other, "0.01"), 1);
+  // Only routes that answered something have a series.
+  size_t series = 0;
+  for (const Sample& s : e.samples) series += s.name == name + "_count";
+  EXPECT_EQ(series, 2u);
 }
 
 }  // namespace

@@ -242,6 +242,14 @@ class PlainHttp(ProblemAssertions, unittest.TestCase):
         self.assertGreaterEqual(m2[("chainmail_http_requests_total",
                                     frozenset({"method": "GET", "route": "/metrics",
                                                "code": "200"}.items()))], 1)
+        # Every answer of a route is timed: its histogram counts what its counters count.
+        tokens = {"method": "GET", "route": "/api/v1/tokens"}
+        answered = sum(v for (name, labels), v in m2.items()
+                       if name == "chainmail_http_requests_total" and tokens.items() <= dict(labels).items())
+        self.assertEqual(m2[("chainmail_http_request_duration_seconds_count", frozenset(tokens.items()))], answered)
+        self.assertEqual(m2[("chainmail_http_request_duration_seconds_bucket",
+                             frozenset({**tokens, "le": "+Inf"}.items()))], answered)
+        self.assertGreater(m2[("chainmail_http_request_duration_seconds_sum", frozenset(tokens.items()))], 0)
 
     # connections
 
