@@ -28,6 +28,24 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+// The inverse: y-m-d of a day count from 1970-01-01 (the same algorithm, run backwards).
+void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
+}
+
+// Writes `value` as exactly `width` decimal digits ending just before `end`.
+void PutDigits(char* end, unsigned width, uint64_t value) {
+  for (unsigned i = 0; i < width; ++i, value /= 10) *--end = static_cast<char>('0' + value % 10);
+}
+
 bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
   if (pos + n > s.size()) return false;
   out = 0;
@@ -40,17 +58,40 @@ bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
 
 }  // namespace
 
+void AppendRfc3339(std::string& out, int64_t unix_us) {
+  const int64_t secs = unix_us >= 0 ? unix_us / 1000000 : (unix_us - 999999) / 1000000;
+  const int64_t micros = unix_us - secs * 1000000;
+  const int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  const int64_t in_day = secs - days * 86400;
+  int64_t year;
+  unsigned month, day;
+  CivilFromDays(days, year, month, day);
+  if (year < 0 || year > 9999) {  // not four digits: printf's widths, as before
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<long long>(year), month,
+                  day, static_cast<int>(in_day / 3600), static_cast<int>(in_day / 60 % 60),
+                  static_cast<int>(in_day % 60), static_cast<long long>(micros));
+    out += buf;
+    return;
+  }
+  // Digits by hand, no printf and no gmtime_r (which takes glibc's time zone lock): JSON
+  // answers format two of these per message listed.
+  char buf[27] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T', '0', '0', ':',
+                  '0', '0', ':', '0', '0', '.', '0', '0', '0', '0', '0', '0', 'Z'};
+  PutDigits(buf + 4, 4, static_cast<uint64_t>(year));
+  PutDigits(buf + 7, 2, month);
+  PutDigits(buf + 10, 2, day);
+  PutDigits(buf + 13, 2, static_cast<uint64_t>(in_day / 3600));
+  PutDigits(buf + 16, 2, static_cast<uint64_t>(in_day / 60 % 60));
+  PutDigits(buf + 19, 2, static_cast<uint64_t>(in_day % 60));
+  PutDigits(buf + 26, 6, static_cast<uint64_t>(micros));
+  out.append(buf, sizeof(buf));
+}
+
 std::string FormatRfc3339(int64_t unix_us) {
-  int64_t secs = unix_us >= 0 ? unix_us / 1000000 : (unix_us - 999999) / 1000000;
-  int64_t micros = unix_us - secs * 1000000;
-  time_t t = static_cast<time_t>(secs);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long long>(micros));
-  return buf;
+  std::string out;
+  AppendRfc3339(out, unix_us);
+  return out;
 }
 
 std::optional<int64_t> ParseRfc3339(std::string_view s) {

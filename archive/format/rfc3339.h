@@ -16,6 +16,7 @@ int64_t UnixNowUs();
 uint64_t MonotonicUs();
 
 std::string FormatRfc3339(int64_t unix_us);  // "2026-11-27T11:48:30.123456Z"
+void AppendRfc3339(std::string& out, int64_t unix_us);  // the same, appended to `out`
 // Accepts "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)" (also 't'/'z' and ' ' for 'T').
 std::optional<int64_t> ParseRfc3339(std::string_view text);
 

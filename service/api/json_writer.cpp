@@ -47,7 +47,11 @@ JsonWriter& JsonWriter::Raw(std::string_view name, std::string_view json) {
 }
 
 JsonWriter& JsonWriter::Time(std::string_view name, int64_t unix_us) {
-  return Str(name, FormatRfc3339(unix_us));
+  Name(name);
+  text_ += '"';  // RFC 3339 text needs no escaping
+  AppendRfc3339(text_, unix_us);
+  text_ += '"';
+  return *this;
 }
 
 JsonWriter& JsonWriter::OptTime(std::string_view name, const std::optional<int64_t>& unix_us) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace chainmail {
 
@@ -28,7 +29,16 @@ class JsonWriter {
   JsonWriter& Str(std::string_view value);
   JsonWriter& Raw(std::string_view json);
 
-  std::string Done() const { return text_ + close_; }
+  // Room for `bytes` of text, where the caller knows about how much it will write.
+  JsonWriter& Reserve(size_t bytes) {
+    text_.reserve(bytes);
+    return *this;
+  }
+  // Ends the writer: its text, closed, moved out (the writer is left empty).
+  std::string Done() {
+    text_ += close_;
+    return std::move(text_);
+  }
 
  private:
   JsonWriter(char open, char close) : text_(1, open), close_(close) {}

@@ -196,6 +196,7 @@ std::string IndexJson(const FulltextLag& lag) {
 
 std::string SummaryJson(const MessageSummary& m, bool officer) {
   JsonWriter w = JsonWriter::Object();
+  w.Reserve(1024);  // about 650 bytes for a typical message: one allocation, not seven
   w.Str("id", m.id.ToString())
       .Int("seq", static_cast<int64_t>(m.seq))
       .Time("received", m.received_us)
@@ -318,9 +319,12 @@ Checked<ApiResponse> ListMessages(ApiContext& ctx, const Call& call) {
     return Unaudited(audited.status());
 
   JsonWriter items = JsonWriter::Array();
+  items.Reserve(page->messages.size() * 768);
   for (const MessageSummary& m : page->messages) items.Raw(SummaryJson(m, officer));
+  const std::string listed = items.Done();
   JsonWriter out = JsonWriter::Object();
-  out.Raw("messages", items.Done());
+  out.Reserve(listed.size() + 256);
+  out.Raw("messages", listed);
   if (page->fulltext) out.Raw("index", IndexJson(*page->fulltext));
   if (page->next)
     out.Str("next_cursor", EncodeSearchCursor(req->filter, *page->next));
