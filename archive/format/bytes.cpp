@@ -32,14 +32,20 @@ uint64_t ReadU64(const unsigned char* p) {
 }
 
 std::string ToHex(const void* p, size_t n) {
+  std::string out;
+  AppendHex(out, p, n);
+  return out;
+}
+
+void AppendHex(std::string& out, const void* p, size_t n) {
   static const char kDigits[] = "0123456789abcdef";
   const auto* b = static_cast<const unsigned char*>(p);
-  std::string out(n * 2, '0');
+  const size_t at = out.size();
+  out.resize(at + n * 2);
   for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[b[i] >> 4];
-    out[2 * i + 1] = kDigits[b[i] & 0xf];
+    out[at + 2 * i] = kDigits[b[i] >> 4];
+    out[at + 2 * i + 1] = kDigits[b[i] & 0xf];
   }
-  return out;
 }
 
 std::string EscapeNonPrintable(std::string_view text, std::string_view also) {

@@ -24,6 +24,7 @@ uint32_t ReadU32(const unsigned char* p);
 uint64_t ReadU64(const unsigned char* p);
 
 std::string ToHex(const void* p, size_t n);
+void AppendHex(std::string& out, const void* p, size_t n);  // ToHex's digits, appended
 inline std::string ToHex(std::string_view s) { return ToHex(s.data(), s.size()); }
 inline std::string ToHex(const Hash32& h) { return ToHex(h.data(), h.size()); }
 // Lower- or upper-case hex; nullopt on odd length or a non-hex digit.

@@ -1,5 +1,6 @@
 #include "service/api/json_writer.h"
 
+#include "archive/format/bytes.h"
 #include "archive/format/json_text.h"
 #include "archive/format/rfc3339.h"
 
@@ -56,6 +57,25 @@ JsonWriter& JsonWriter::Time(std::string_view name, int64_t unix_us) {
 
 JsonWriter& JsonWriter::OptTime(std::string_view name, const std::optional<int64_t>& unix_us) {
   return unix_us ? Time(name, *unix_us) : Null(name);
+}
+
+JsonWriter& JsonWriter::Hex(std::string_view name, std::string_view bytes) {
+  Name(name);
+  text_ += '"';
+  AppendHex(text_, bytes.data(), bytes.size());
+  text_ += '"';
+  return *this;
+}
+
+JsonWriter& JsonWriter::Strs(std::string_view name, const std::vector<std::string>& items) {
+  Name(name);
+  text_ += '[';
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) text_ += ',';
+    AppendJsonQuoted(text_, items[i]);
+  }
+  text_ += ']';
+  return *this;
 }
 
 JsonWriter& JsonWriter::Str(std::string_view value) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace chainmail {
 
@@ -25,6 +26,8 @@ class JsonWriter {
   JsonWriter& Raw(std::string_view name, std::string_view json);  // already JSON
   JsonWriter& Time(std::string_view name, int64_t unix_us);         // RFC 3339 string
   JsonWriter& OptTime(std::string_view name, const std::optional<int64_t>& unix_us);
+  JsonWriter& Hex(std::string_view name, std::string_view bytes);  // lowercase hex string
+  JsonWriter& Strs(std::string_view name, const std::vector<std::string>& items);  // array of strings
   // Array elements.
   JsonWriter& Str(std::string_view value);
   JsonWriter& Raw(std::string_view json);

@@ -201,11 +201,11 @@ std::string SummaryJson(const MessageSummary& m, bool officer) {
       .Int("seq", static_cast<int64_t>(m.seq))
       .Time("received", m.received_us)
       .Str("mail_from", m.mail_from)
-      .Raw("rcpt_to", StringArray(m.rcpt_to))
+      .Strs("rcpt_to", m.rcpt_to)
       .Int("size", static_cast<int64_t>(m.raw_length))
-      .Str("sha256", ToHex(m.raw_sha256))
-      .Str("leaf_hash", ToHex(m.leaf_hash))
-      .Raw("flags", StringArray(FlagNames(m.flags)));
+      .Hex("sha256", AsView(m.raw_sha256))
+      .Hex("leaf_hash", AsView(m.leaf_hash))
+      .Strs("flags", FlagNames(m.flags));
   if (m.decision.empty())
     w.Null("decision");
   else
@@ -217,7 +217,7 @@ std::string SummaryJson(const MessageSummary& m, bool officer) {
         .Str("to", m.to_header)
         .Str("cc", m.cc_header)
         .Str("subject", m.subject)
-        .Raw("labels", StringArray(m.labels));
+        .Strs("labels", m.labels);
     if (m.snippet) w.Raw("snippet", SnippetJson(*m.snippet));
   }
   return w.Done();
