@@ -1,7 +1,6 @@
 #include "archive/group_commit_writer.h"
 
 #include <algorithm>
-#include <chrono>
 #include <optional>
 
 #include "archive/format/rfc3339.h"

@@ -32,12 +32,6 @@ constexpr size_t kMaxCursorBytes = 96;
 constexpr std::string_view kHeaderFilters[] = {"from",       "to",         "cc",    "subject", "message_id",
                                                "date_since", "date_before", "label", "q"};
 
-std::string StringArray(const std::vector<std::string>& items) {
-  JsonWriter a = JsonWriter::Array();
-  for (const std::string& s : items) a.Str(s);
-  return a.Done();
-}
-
 // A required-if-given text filter: valid UTF-8, no control characters, not empty.
 Checked<std::optional<std::string>> TextFilter(const QueryParams& p, std::string_view name, size_t max_bytes) {
   auto v = p.Text(name, max_bytes);
@@ -231,7 +225,7 @@ std::string EnvelopeJson(const MessagePayload& p, const std::string& mail_from_a
                                                          : "data")
       .Str("mail_from", p.mail_from)
       .Str("mail_from_address", mail_from_address)
-      .Raw("rcpt_to", StringArray(p.rcpt_to));
+      .Strs("rcpt_to", p.rcpt_to);
   if (p.source == MessageSource::kImport) return w.Str("import_name", p.import_name).Done();
   w.Str("helo_verb", p.helo_verb)
       .Str("helo_name", p.helo_name)
@@ -250,7 +244,7 @@ std::string HeadersJson(const MessageIndexRow& ix) {
     std::vector<std::string> out;
     for (const auto& [k, a] : ix.addresses)
       if (k == kind) out.push_back(a);
-    return StringArray(out);
+    return out;
   };
   return JsonWriter::Object()
       .Str("message_id", ix.message_id)
@@ -262,10 +256,10 @@ std::string HeadersJson(const MessageIndexRow& ix) {
       .Str("cc", ix.cc_header)
       .Str("subject", ix.subject)
       .Raw("addresses", JsonWriter::Object()
-                            .Raw("from", addresses(AddressKind::kFrom))
-                            .Raw("sender", addresses(AddressKind::kSender))
-                            .Raw("to", addresses(AddressKind::kTo))
-                            .Raw("cc", addresses(AddressKind::kCc))
+                            .Strs("from", addresses(AddressKind::kFrom))
+                            .Strs("sender", addresses(AddressKind::kSender))
+                            .Strs("to", addresses(AddressKind::kTo))
+                            .Strs("cc", addresses(AddressKind::kCc))
                             .Done())
       .Done();
 }
@@ -369,7 +363,7 @@ Checked<ApiResponse> GetMessage(ApiContext& ctx, const Call& call) {
       .Time("received", ix.received_us)
       .Int("size", static_cast<int64_t>(ix.raw_length))
       .Str("sha256", ToHex(ix.raw_sha256))
-      .Raw("flags", StringArray(FlagNames(ix.flags)))
+      .Strs("flags", FlagNames(ix.flags))
       .Int("flag_bits", ix.flags)
       .Raw("envelope", EnvelopeJson(stored->payload, ix.mail_from))
       .Raw("leaf", JsonWriter::Object()

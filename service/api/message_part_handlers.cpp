@@ -54,12 +54,6 @@ Status AuditRead(ApiContext& ctx, const Call& call, const RecordId& id, const Ta
   return AuditLog(ctx.archive()).RecordAbout(call.Event(auditevent::kMessageRead, detail.Done()), target).status();
 }
 
-std::string FlagsJson(uint32_t flags) {
-  JsonWriter a = JsonWriter::Array();
-  for (const std::string& name : MimeFlagNames(flags)) a.Str(name);
-  return a.Done();
-}
-
 std::string PartJson(const MimePart& p) {
   JsonWriter j = JsonWriter::Object();
   j.Int("index", p.index);
@@ -78,7 +72,7 @@ std::string PartJson(const MimePart& p) {
       .Int("encoded_size", static_cast<int64_t>(p.body_length));
   if (p.is_leaf)
     j.Int("size", static_cast<int64_t>(p.decoded_size)).Str("sha256", ToHex(p.decoded_sha256));
-  return j.Raw("flags", FlagsJson(p.flags)).Done();
+  return j.Strs("flags", MimeFlagNames(p.flags)).Done();
 }
 
 std::string RecipientsJson(const std::vector<RecordRecipient>& recipients) {
@@ -158,7 +152,7 @@ Checked<ApiResponse> GetMessageParts(ApiContext& ctx, const Call& call) {
                                .Str("subject", m.subject)
                                .Raw("recipients_of_record", RecipientsJson(m.recipients_of_record))
                                .Raw("attachment_names", names.Done())
-                               .Raw("flags", FlagsJson(m.flags))
+                               .Strs("flags", MimeFlagNames(m.flags))
                                .Raw("parts", parts.Done())
                                .Str("text", m.text)
                                .Done());
