@@ -18,17 +18,17 @@ flight / requests per second), then, for the searches and raw, paced at R reques
 offered (default 4,000, the target's throughput): the latency a client sees at that load.
 wrk's p99 is corrected for coordinated omission (wrk's stats_correct: a request held up
 for T ms also counts the T / interval requests its connection did not send meanwhile), so
-a single stall of the server or of the disk weighs once per request it held up. Any answer other than 2xx is counted by status,
-with the start of the first such body, and the daemon's REST error lines are shown.
+a single stall of the server or of the disk weighs once per request it held up. Any
+answer other than 2xx is counted by status, with the start of the first such body, and
+the daemon's REST error lines are shown.
 Beside them, from /metrics as the histogram bucket bounds they fall in: the daemon's own
 p50 and p99 to answer (routing to the answer ready: wrk's figure without the client, the
-loopback and wrk's correction), and those of the writer's group commits (BEGIN to
-synced): every audited answer waits for one, after the one under way when its event
-arrived. And the p50 and p99 of the
-fdatasyncs of the WAL in the same time: the disk's share of each commit. At the end, the
-disk alone, with the daemon idle: 16 KiB fdatasyncs at 1,000/s for S seconds, with the
-count over 10 and 50 ms and the longest — the stalls no code above the disk can avoid,
-since every audited answer waits for one sync.
+loopback and wrk's correction); those of the writer's group commits (BEGIN to synced),
+of which every audited answer waits for one, after the one under way when its event
+arrived; and those of the WAL's fdatasyncs: the disk's share of each commit. At the end,
+the disk alone, with the daemon idle: 16 KiB fdatasyncs at 1,000/s for S seconds, with
+the count over 10 and 50 ms and the longest — the stalls no code above the disk can
+avoid, since every audited answer waits for one sync.
 
 Scenarios: by_sender, by_recipient_and_date, by_message_id (the searches), fulltext (q=
 with one or two words of a message's subject, newest first; needs an archive with a
@@ -137,7 +137,7 @@ def text_queries(data, seqs, rng):
 
 
 def disk_stalls(directory, seconds, rate=1000):
-    """The disk alone, with nothing of chainmail running: 16 KiB written and fdatasynced in
+    """The disk alone, the daemon idle (no request in flight): 16 KiB written and fdatasynced in
     `directory` `rate` times a second for `seconds` (about the daemon's WAL sync rate under
     the searches). Returns the latencies (ms, sorted). Every audited answer waits for one
     such sync; a sync that stalls holds every answer in flight, so the stalls over 10 ms
@@ -312,7 +312,7 @@ def quantiles(before, after):
 
 
 def measure(port, token, plist, args, work, rate):
-    """One measured wrk run, with the writer's commit and the WAL's sync p50/p99 over it."""
+    """One measured wrk run, with the daemon's answer, commit and WAL sync p50/p99 over it."""
     before = histograms(port)
     res = run_wrk(port, token, plist, args.seconds, args.connections, work, rate)
     after = histograms(port)
