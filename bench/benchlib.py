@@ -236,7 +236,8 @@ class Daemon(Server):
         st = proc_status(self.pid)
         hwm = kib_field(st, "VmHWM")
         rc = self.procs.stop(self.proc, grace=90.0)
-        routine = ("STARTTLS uses the self-signed", "archive ", "SMTP listening", "REST API on",
+        routine = ("STARTTLS uses the self-signed", "archive ", "SMTP listening",
+                   "chainmail.smtp: SMTP listening", "REST API on",
                    "ready", "received SIGTERM", "stopped cleanly", "writer: ") + self.expected
         with open(self.log, "rb") as f:
             lines = f.read().decode("utf-8", "replace").splitlines()
