@@ -1,10 +1,7 @@
 #include "archive/record_mint.h"
 
-#include <openssl/rand.h>
-
-#include <stdexcept>
-
 #include "archive/format/rfc3339.h"
+#include "archive/format/secure_random.h"
 
 namespace chainmail {
 namespace {
@@ -16,10 +13,8 @@ class SystemRecordMint : public RecordMint {
   }
   std::string RandomBytes(size_t n) override {
     std::string out(n, '\0');
-    // A salt of zeros would silently unhide a purged record: fail loudly, as
-    // RecordId::Generate does.
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
-      throw std::runtime_error("RAND_bytes failed");
+    // A salt of zeros would silently unhide a purged record: SecureRandom throws rather.
+    SecureRandom(reinterpret_cast<uint8_t*>(out.data()), n);
     return out;
   }
   RecordId NewRecordId() override { return RecordId::Generate(); }

@@ -1,11 +1,10 @@
 #include "archive/format/record_id.h"
 
-#include <openssl/rand.h>
-
 #include <chrono>
 #include <cstring>
 #include <mutex>
-#include <stdexcept>
+
+#include "archive/format/secure_random.h"
 
 namespace chainmail {
 
@@ -16,8 +15,7 @@ RecordId RecordId::Generate() {
   static uint64_t last_ms = 0;
   static uint16_t counter = 0;
   RecordIdBytes b{};
-  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1)
-    throw std::runtime_error("RAND_bytes failed");
+  SecureRandom(b.data(), b.size());
   uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch()).count());
   {
