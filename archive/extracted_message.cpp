@@ -16,7 +16,7 @@ size_t ReadBound(const MimeLimits& limits) {
 }  // namespace
 
 MimeExtraction ExtractSpooled(const TempBuffer& body, const MimeLimits& limits) {
-  if (!body.spilled()) return ExtractMime(body.memory(), limits);
+  if (!body.spilled()) return ExtractMime(body.memory(), limits, MimeDetail::kTextOnly);
   const size_t bound = ReadBound(limits);
   std::string bytes;
   bytes.reserve(static_cast<size_t>(std::min<uint64_t>(body.size(), bound)));
@@ -26,7 +26,7 @@ MimeExtraction ExtractSpooled(const TempBuffer& body, const MimeLimits& limits) 
     bytes.append(piece.substr(0, bound - bytes.size()));
     return bytes.size() < bound ? Status::Ok() : Status::LimitExceeded("read enough");
   });
-  return ExtractMime(bytes, limits);
+  return ExtractMime(bytes, limits, MimeDetail::kTextOnly);
 }
 
 Result<std::string> ReadBytesForExtraction(Database& db, const RecordId& id, const MimeLimits& limits,
@@ -65,7 +65,7 @@ Result<ExtractedMessage> LoadExtractedMessage(Database& db, uint64_t seq, const 
 
   auto bytes = ReadBytesForExtraction(db, id, limits, reader);
   if (!bytes.ok()) return bytes.status();
-  m.mime = ExtractMime(*bytes, limits);
+  m.mime = ExtractMime(*bytes, limits, MimeDetail::kTextOnly);
   return m;
 }
 

@@ -1,6 +1,8 @@
 // ExtractedMessage: a committed message as full-text search reads it: its place in the
-// messages log, its envelope, and what ExtractMime found in its bytes. Made in two ways
-// that give the same result for the same message (same bytes, same MimeLimits):
+// messages log, its envelope, and what ExtractMime found in its bytes, with
+// MimeDetail::kTextOnly (no part hashes, attachments not decoded: the part list is the
+// /parts routes' business). Made in two ways that give the same result for the same
+// message (same bytes, same MimeLimits):
 //   - at ingest, by the receiving session before the commit (ExtractSpooled), and handed
 //     after the commit to an ExtractedMessageSink (the full-text indexer), and
 //   - later, from the archive (LoadExtractedMessage), for messages the sink never got
@@ -40,7 +42,7 @@ class ExtractedMessageSink {
   virtual void Offer(ExtractedMessage message) = 0;
 };
 
-// ExtractMime over spooled bytes: the memory when the spool never spilled, else the first
+// ExtractMime (kTextOnly) over spooled bytes: the memory when the spool never spilled, else the first
 // limits.max_input_bytes + 1 bytes of its file (so ExtractMime sees that it was cut).
 MimeExtraction ExtractSpooled(const TempBuffer& body, const MimeLimits& limits);
 

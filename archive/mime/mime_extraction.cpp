@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <utility>
 
 #include "archive/format/payload_tags.h"
@@ -92,18 +93,19 @@ int32_t FindJournalEnvelope(const std::vector<MimePart>& parts, uint32_t begin, 
   return kNone;
 }
 
-// Decodes leaf `*part` of `message`: sets its decoded size, hash and decoding flags.
-// Keeps up to `keep_max` decoded bytes in *kept when `kept` is not null (then
-// *kept_cut tells whether more followed).
-void ReadLeaf(std::string_view message, size_t budget, MimePart* part, size_t keep_max,
+// Decodes leaf `*part` of `message`: sets its decoded size, its hash (when `hash`) and
+// decoding flags. Keeps up to `keep_max` decoded bytes in *kept when `kept` is not null
+// (then *kept_cut tells whether more followed).
+void ReadLeaf(std::string_view message, size_t budget, bool hash, MimePart* part, size_t keep_max,
               std::string* kept, bool* kept_cut) {
   const std::string_view body = message.substr(part->body_offset, part->body_length);
   const TransferEncoding encoding = ClassifyTransferEncoding(part->transfer_encoding);
-  Sha256 sha;
+  std::optional<Sha256> sha;
+  if (hash) sha.emplace();
   uint64_t size = 0;
   const DecodeReport report =
       StreamPartContent(body, encoding, budget, [&](std::string_view piece) {
-        sha.Update(piece);
+        if (sha) sha->Update(piece);
         size += piece.size();
         if (kept == nullptr) return;
         const size_t take = std::min(piece.size(), keep_max - std::min(keep_max, kept->size()));
@@ -111,7 +113,7 @@ void ReadLeaf(std::string_view message, size_t budget, MimePart* part, size_t ke
         if (take < piece.size()) *kept_cut = true;
       });
   part->decoded_size = size;
-  part->decoded_sha256 = sha.Finish();
+  if (sha) part->decoded_sha256 = sha->Finish();
   if (report.truncated) {
     part->flags |= mimeflag::kDecodedLimit;
     if (kept != nullptr) *kept_cut = true;
@@ -183,7 +185,7 @@ void AddGmailRecipients(const std::vector<std::string>& values, size_t max, Mime
 
 }  // namespace
 
-MimeExtraction ExtractMime(std::string_view message, const MimeLimits& limits) {
+MimeExtraction ExtractMime(std::string_view message, const MimeLimits& limits, MimeDetail detail) {
   const bool input_cut = message.size() > limits.max_input_bytes;
   message = message.substr(0, limits.max_input_bytes);
   MimeExtraction out;
@@ -205,7 +207,14 @@ MimeExtraction ExtractMime(std::string_view message, const MimeLimits& limits) {
   }
   const uint32_t shown_end = SubtreeEnd(parts, shown);
 
-  // Decode every leaf (size and hash); convert the text parts and the envelope.
+  // Decode every leaf (size and hash); convert the text parts and the envelope. kTextOnly
+  // hashes nothing and decodes only the leaves read for text. That leaves the text as
+  // kFull has it because the leaves skipped cannot have used up max_total_decoded_bytes:
+  // leaves are disjoint pieces of the message and decoding never makes more bytes than it
+  // reads, so with the message within that budget no leaf is cut by it. A larger message
+  // (only with limits below the defaults) has every leaf decoded, as in kFull.
+  const bool text_only = detail == MimeDetail::kTextOnly && message.size() <= limits.max_total_decoded_bytes;
+  const bool hash = detail == MimeDetail::kFull;
   const std::vector<uint32_t> text_parts = SelectTextParts(parts, shown);
   TextBuilder text(limits.max_text_bytes);
   size_t total_left = limits.max_total_decoded_bytes;
@@ -218,10 +227,14 @@ MimeExtraction ExtractMime(std::string_view message, const MimeLimits& limits) {
     if (is_text) ++next_text;
     const bool is_envelope = static_cast<int32_t>(i) == envelope;
     const bool keep = (is_text && text.room() > 0) || is_envelope;
+    if (text_only && !keep) {
+      if (is_text) part.flags |= mimeflag::kTextLimit;
+      continue;
+    }
     std::string kept;
     bool kept_cut = false;
     const size_t budget = std::min(limits.max_part_decoded_bytes, total_left);
-    ReadLeaf(message, budget, &part, limits.max_text_part_bytes, keep ? &kept : nullptr, &kept_cut);
+    ReadLeaf(message, budget, hash, &part, limits.max_text_part_bytes, keep ? &kept : nullptr, &kept_cut);
     total_left -= std::min<size_t>(total_left, part.decoded_size);
     if (is_text && !keep) part.flags |= mimeflag::kTextLimit;
     if (is_text && keep) {

@@ -132,7 +132,19 @@ struct MimeExtraction {
   uint32_t flags = 0;  // OR of all mimeflag bits found
 };
 
-MimeExtraction ExtractMime(std::string_view message, const MimeLimits& limits = MimeLimits());
+// What ExtractMime fills in.
+//   kFull      every leaf decoded, sized and hashed (the /parts routes, the tools).
+//   kTextOnly  what full-text search reads — subject, text, addresses, attachment names
+//              and types, recipients of record, journal_report — exactly as kFull gives
+//              it, without the work only the part list needs: no leaf is hashed
+//              (decoded_sha256 stays zero) and leaves that give no text are not decoded
+//              (decoded_size 0, no decoding flags). Used at ingest and by the full-text
+//              indexer (extracted_message.h), where a large attachment was base64-decoded
+//              and hashed only to be thrown away.
+enum class MimeDetail { kFull, kTextOnly };
+
+MimeExtraction ExtractMime(std::string_view message, const MimeLimits& limits = MimeLimits(),
+                           MimeDetail detail = MimeDetail::kFull);
 
 // The decoded content of one leaf part of `message` as listed by ExtractMime (same bytes,
 // same limits): transfer encoding undone, at most limits.max_part_decoded_bytes. Text is

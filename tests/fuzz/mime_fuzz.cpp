@@ -128,6 +128,22 @@ bool SameExtraction(const MimeExtraction& a, const MimeExtraction& b) {
   return true;
 }
 
+// kTextOnly (the full-text indexer's extraction) reads for search exactly what kFull
+// gives, whatever the bytes and limits, and hashes nothing.
+void CheckTextOnly(std::string_view message, const MimeLimits& limits, const MimeExtraction& full) {
+  const MimeExtraction t = ExtractMime(message, limits, MimeDetail::kTextOnly);
+  FUZZ_CHECK(t.subject == full.subject && t.text == full.text && t.addresses == full.addresses);
+  FUZZ_CHECK(t.attachment_names == full.attachment_names && t.attachment_types == full.attachment_types);
+  FUZZ_CHECK(t.journal_report == full.journal_report && t.parts.size() == full.parts.size());
+  FUZZ_CHECK(t.recipients_of_record.size() == full.recipients_of_record.size());
+  for (size_t i = 0; i < t.recipients_of_record.size(); ++i) {
+    FUZZ_CHECK(t.recipients_of_record[i].address == full.recipients_of_record[i].address);
+    FUZZ_CHECK(t.recipients_of_record[i].source == full.recipients_of_record[i].source);
+    FUZZ_CHECK(t.recipients_of_record[i].expanded_from == full.recipients_of_record[i].expanded_from);
+  }
+  for (const MimePart& part : t.parts) FUZZ_CHECK(part.decoded_sha256 == Hash32{});
+}
+
 // The primitives alone, on the same bytes: bounded output, always valid UTF-8.
 void FuzzPrimitives(std::string_view data) {
   const size_t small = data.size() / 3;
@@ -178,12 +194,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view message(reinterpret_cast<const char*>(data), size);
 
   const MimeLimits defaults;
-  CheckExtraction(message, defaults, ExtractMime(message, defaults));
+  const MimeExtraction full = ExtractMime(message, defaults);
+  CheckExtraction(message, defaults, full);
+  CheckTextOnly(message, defaults, full);
 
   const MimeLimits tiny = TinyLimits();
   const MimeExtraction first = ExtractMime(message, tiny);
   CheckExtraction(message, tiny, first);
   FUZZ_CHECK(SameExtraction(first, ExtractMime(message, tiny)));
+  CheckTextOnly(message, tiny, first);
 
   FuzzPrimitives(message);
   return 0;

@@ -3,6 +3,7 @@
 // files are cross-checked against Python's email package by test_mime_crosscheck.py.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -375,6 +376,98 @@ TEST(MimeCorpusTest, EveryMessageGivesValidUtf8ConsistentTreeAndSameResultTwice)
       }
     }
   }
+}
+
+// MimeDetail::kTextOnly is what the full-text indexer uses, at ingest and on read-back: for
+// every corpus message, under the default limits and under limits so tight that the total
+// decoded budget binds (then every leaf is decoded, as in kFull), the fields search reads
+// are exactly kFull's, and no part is hashed.
+void ExpectSameForSearch(const std::string& raw, const MimeLimits& limits) {
+  const MimeExtraction full = ExtractMime(raw, limits);
+  const MimeExtraction text = ExtractMime(raw, limits, MimeDetail::kTextOnly);
+  EXPECT_EQ(text.subject, full.subject);
+  EXPECT_EQ(text.text, full.text);
+  EXPECT_EQ(text.addresses, full.addresses);
+  EXPECT_EQ(text.attachment_names, full.attachment_names);
+  EXPECT_EQ(text.attachment_types, full.attachment_types);
+  EXPECT_EQ(text.journal_report, full.journal_report);
+  ASSERT_EQ(text.recipients_of_record.size(), full.recipients_of_record.size());
+  for (size_t i = 0; i < text.recipients_of_record.size(); ++i) {
+    EXPECT_EQ(text.recipients_of_record[i].address, full.recipients_of_record[i].address);
+    EXPECT_EQ(text.recipients_of_record[i].source, full.recipients_of_record[i].source);
+    EXPECT_EQ(text.recipients_of_record[i].expanded_from, full.recipients_of_record[i].expanded_from);
+  }
+  ASSERT_EQ(text.parts.size(), full.parts.size());
+  for (size_t i = 0; i < text.parts.size(); ++i) {
+    EXPECT_EQ(text.parts[i].is_text, full.parts[i].is_text) << "part " << i;
+    EXPECT_EQ(text.parts[i].decoded_sha256, Hash32{}) << "part " << i;
+  }
+}
+
+TEST(MimeCorpusTest, TextOnlyGivesSearchExactlyWhatFullGivesForEveryCorpusMessage) {
+  MimeLimits tight;
+  tight.max_part_decoded_bytes = 700;
+  tight.max_total_decoded_bytes = 900;  // below most corpus files: the budget binds
+  tight.max_text_bytes = 400;
+  tight.max_text_part_bytes = 500;
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(CHAINMAIL_MIME_CORPUS)) {
+    if (entry.path().extension() != ".eml") continue;
+    ++files;
+    SCOPED_TRACE(entry.path().filename().string());
+    const std::string raw = Corpus(entry.path().filename().string());
+    ExpectSameForSearch(raw, MimeLimits());
+    ExpectSameForSearch(raw, tight);
+  }
+  EXPECT_GE(files, 40u);
+}
+
+// The saving itself: a base64 attachment is neither decoded nor hashed for search, while
+// the text beside it is read as before; the part list (kFull) still sizes and hashes it.
+TEST(MimeCorpusTest, TextOnlyLeavesAttachmentsUndecoded) {
+  const std::string raw = Corpus("rfc2047_quoted_filename.eml");
+  const MimeExtraction full = ExtractMime(raw);
+  const MimeExtraction text = ExtractMime(raw, MimeLimits(), MimeDetail::kTextOnly);
+  size_t attachments = 0;
+  for (size_t i = 0; i < full.parts.size(); ++i) {
+    const MimePart& f = full.parts[i];
+    if (!f.is_leaf || f.is_text) continue;
+    ++attachments;
+    EXPECT_GT(f.decoded_size, 0u);
+    EXPECT_NE(f.decoded_sha256, Hash32{});
+    EXPECT_EQ(text.parts[i].decoded_size, 0u);
+  }
+  EXPECT_GE(attachments, 1u);
+  EXPECT_FALSE(text.text.empty());
+  EXPECT_EQ(text.text, full.text);
+}
+
+// An attachment before the text can use up the total decoded budget and so cut the text
+// (kFull decodes parts in order). kTextOnly must cut it the same: a message larger than
+// that budget has every leaf decoded.
+TEST(MimeCorpusTest, TextOnlyCutsTextLikeFullWhenAnAttachmentUsesUpTheBudget) {
+  std::string attachment_b64;
+  const std::string pdf(800, 'P');
+  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (size_t i = 0; i + 3 <= pdf.size(); i += 3) {
+    const uint32_t v = (uint8_t(pdf[i]) << 16) | (uint8_t(pdf[i + 1]) << 8) | uint8_t(pdf[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) attachment_b64 += kAlphabet[(v >> k) & 63];
+    if (attachment_b64.size() % 76 == 0) attachment_b64 += "\r\n";
+  }
+  const std::string raw =
+      "From: a@example.com\r\nTo: b@example.com\r\nSubject: budget\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+      "--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"x.pdf\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" + attachment_b64 + "\r\n"
+      "--b\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + std::string(300, 't') + "\r\n"
+      "--b--\r\n";
+  MimeLimits limits;
+  limits.max_total_decoded_bytes = 900;  // the attachment takes 798 of it; the text gets the rest
+  ASSERT_GT(raw.size(), limits.max_total_decoded_bytes);
+  const MimeExtraction full = ExtractMime(raw, limits);
+  ASSERT_LT(full.text.size(), 300u) << "the budget should cut the text in kFull";
+  const MimeExtraction text = ExtractMime(raw, limits, MimeDetail::kTextOnly);
+  EXPECT_EQ(text.text, full.text);
 }
 
 }  // namespace
