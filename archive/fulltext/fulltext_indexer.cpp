@@ -98,6 +98,7 @@ void FulltextIndexer::Offer(ExtractedMessage message) {
   FulltextDocument doc = BuildFulltextDocument(message);  // outside the lock: sessions run it in parallel
   const size_t bytes = doc.bytes();
   const auto seq = static_cast<int64_t>(doc.seq);
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_ || seq <= status_.indexed_through_seq) return;
@@ -118,8 +119,21 @@ void FulltextIndexer::Offer(ExtractedMessage message) {
     } else if (queue_.emplace(doc.seq, std::move(doc)).second) {
       queue_bytes_ += bytes;
     }
+    switch (awaiting_) {  // the predicates of the waits in Step and Gather
+      case Awaiting::kOffer:
+        wake = max_offered_ >= awaited_seq_;
+        break;
+      case Awaiting::kFullBatch:
+        wake = queue_.size() >= options_.batch_messages;
+        break;
+      case Awaiting::kSeq:
+        wake = queue_.count(static_cast<uint64_t>(awaited_seq_)) > 0;
+        break;
+      case Awaiting::kNothing:
+        break;
+    }
   }
-  work_.notify_one();
+  if (wake) work_.notify_one();
 }
 
 void FulltextIndexer::Observe(int64_t seq, Clock::time_point at) {
@@ -232,8 +246,13 @@ Status FulltextIndexer::Step() {
   if (next > status_.committed_seq) {
     status_.backfilling = false;
     status_.deferring = false;
-    if (work_.wait_for(lock, options_.idle_poll, [&] { return stopping_ || max_offered_ >= next; }) && !stopping_)
+    awaiting_ = Awaiting::kOffer;
+    awaited_seq_ = next;
+    if (work_.wait_for(lock, options_.idle_poll, [&] { return stopping_ || max_offered_ >= next; }) && !stopping_) {
+      awaiting_ = Awaiting::kFullBatch;
       work_.wait_for(lock, options_.linger, [&] { return stopping_ || queue_.size() >= options_.batch_messages; });
+    }
+    awaiting_ = Awaiting::kNothing;
     return Status::Ok();
   }
   status_.deferring = ShouldDefer(started);
@@ -269,8 +288,11 @@ bool FulltextIndexer::Gather(Batch& batch, std::unique_lock<std::mutex>& lock) {
     if (it == queue_.end()) {
       // Committed but not offered (yet): its session may still be waking up.
       if (auto at = ObservedAt(seq)) {
+        awaiting_ = Awaiting::kSeq;
+        awaited_seq_ = seq;
         work_.wait_until(lock, *at + options_.reorder_wait,
                          [&] { return stopping_ || queue_.count(static_cast<uint64_t>(seq)) > 0; });
+        awaiting_ = Awaiting::kNothing;
         if (stopping_) return false;
         it = queue_.find(static_cast<uint64_t>(seq));
       }
