@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "archive/message_reader.h"
 
@@ -114,6 +115,19 @@ std::unique_ptr<Archive> OpenGated(const std::string& dir, SyncGate& gate) {
   auto a = Archive::Open(o);
   EXPECT_TRUE(a.ok()) << a.status().message();
   return a.ok() ? std::move(*a) : nullptr;
+}
+
+long ThreadSleeps(const std::string& name) {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string found;
+    std::getline(comm, found);
+    if (found != name) continue;
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(line.find(':') + 1));
+  }
+  return -1;
 }
 
 }  // namespace chainmail::testing

@@ -31,6 +31,10 @@ Result<RecordId> TryIngest(MessageIngest& archive, const std::string& bytes, con
 std::string ReadRaw(const std::string& dir, const RecordId& id);
 std::unique_ptr<Database> OpenDb(const std::string& dir);
 std::string SampleMessage(int i, size_t body_bytes = 200);
+// Voluntary context switches so far of this process's thread named `name` (its comm, as
+// NamedThread sets it), from /proc/self/task/*/status: how often it went to sleep. -1
+// when there is no such thread.
+long ThreadSleeps(const std::string& name);
 
 // A WAL sync (ArchiveOptions::sync_wal) that waits until the test opens it, then really
 // syncs; or fails once told to. Holding it open holds a commit between "written and

@@ -79,6 +79,26 @@ TEST(Checkpointer, SignsAtMostOncePerInterval) {
   EXPECT_LE(kept->size(), 1u) << "signed more than once within the interval";
 }
 
+// The checkpointer sleeps through commits until its interval is up: notified at each
+// group commit, it woke and slept again hundreds of times a second under load.
+TEST(Checkpointer, SleepsThroughCommitsUntilItsInterval) {
+  TempDir dir;
+  Signed s = OpenSigned(dir.path(), std::chrono::seconds(5));
+  Ingest(*s.archive, SampleMessage(0));
+  ASSERT_GE(ThreadSleeps("cm-checkpoint"), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // back in its interval wait
+  const long before = ThreadSleeps("cm-checkpoint");
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 1; i <= 30; ++i) Ingest(*s.archive, SampleMessage(i));
+  const long after = ThreadSleeps("cm-checkpoint");
+  if (std::chrono::steady_clock::now() - start < std::chrono::seconds(4))  // all inside one interval
+    EXPECT_LE(after - before, 2) << "the checkpointer woke for commits";
+  s.archive->Close();  // still signs what was committed at the stop
+  auto latest = LatestCheckpoint(*OpenDb(dir.path()), LogName::kMessages);
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->size, 31u);
+}
+
 TEST(Checkpointer, EveryCheckpointVerifiesAndChainsConsistently) {
   TempDir dir;
   Signed s = OpenSigned(dir.path(), std::chrono::milliseconds(20));

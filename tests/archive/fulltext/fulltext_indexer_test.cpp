@@ -212,21 +212,6 @@ std::map<pid_t, int> NiceByThread() {
   return out;
 }
 
-// Voluntary context switches of this process's indexer thread ("cm-fulltext"), from
-// /proc/self/task/*/status; -1 when there is no such thread.
-long IndexerSleeps() {
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    std::getline(comm, name);
-    if (name != "cm-fulltext") continue;
-    std::ifstream status(task.path() / "status");
-    for (std::string line; std::getline(status, line);)
-      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(line.find(':') + 1));
-  }
-  return -1;
-}
-
 // While the indexer lingers for a fuller batch, offers that do not fill it leave it asleep:
 // woken by each, it rose and slept again once per message, two context switches of the
 // ingest path's CPU per message. The batch is indexed when the linger ends, as before.
@@ -236,12 +221,12 @@ TEST(FulltextIndexer, LingeringIndexerSleepsThroughOffersThatDoNotFillTheBatch) 
   o.batch_messages = 1000;
   FulltextArchive a(o);
   a.Ingest(Message(0, "tapir"));  // ends the idle wait: the indexer now lingers
-  ASSERT_TRUE(Eventually([&] { return IndexerSleeps() >= 0; }));
+  ASSERT_TRUE(Eventually([&] { return ThreadSleeps("cm-fulltext") >= 0; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let it reach the linger wait
-  const long before = IndexerSleeps();
+  const long before = ThreadSleeps("cm-fulltext");
   const auto start = std::chrono::steady_clock::now();
   for (int i = 1; i <= 40; ++i) a.Ingest(Message(i, "tapir"));
-  const long after = IndexerSleeps();
+  const long after = ThreadSleeps("cm-fulltext");
   if (std::chrono::steady_clock::now() - start < std::chrono::seconds(3))  // all inside the linger
     EXPECT_LE(after - before, 3) << "the indexer woke for offers that could not end its wait";
   a.WaitIndexed();
