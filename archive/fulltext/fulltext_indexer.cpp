@@ -321,10 +321,21 @@ Status FulltextIndexer::LoadMissing(Batch& batch) {
   for (size_t i = 0; i < batch.docs.size(); ++i) {
     if (batch.docs[i]) continue;
     if (stopping_) return Status::Unavailable("full-text batch abandoned: the indexer is stopping");
+    // Read back no more than batch_bytes: Gather counts only what the hand-off held, so a
+    // burst that overflowed the queue left up to batch_messages documents to read here, each
+    // up to max_text_bytes (a burst of large messages once took hundreds of MiB). The rest
+    // of the batch is the next one's; hand-off documents cut off with it are read back then.
+    if (i > 0 && batch.bytes >= options_.batch_bytes) {
+      for (size_t j = i; j < batch.docs.size(); ++j) batch.from_handoff -= batch.docs[j].has_value();
+      batch.docs.resize(i);
+      batch.last = batch.first + static_cast<int64_t>(i) - 1;
+      break;
+    }
     const auto seq = static_cast<uint64_t>(batch.first) + i;
     auto message = LoadExtractedMessage(*archive_, seq, limits_, &blobs_);
     if (message.ok()) {
       batch.docs[i] = BuildFulltextDocument(*message);
+      batch.bytes += batch.docs[i]->bytes();
       ++batch.from_archive;
     } else if (message.status().code() == Status::Code::kCorruption) {
       // Its bytes are damaged: verify reports that; the index goes on without it.
@@ -345,6 +356,7 @@ void FulltextIndexer::Finish(const Batch& batch, Clock::time_point started) {
     for (const auto& d : batch.docs) written += d.has_value();
     status_.indexed_through_seq = batch.last;
     status_.indexed_total += written;
+    ++status_.batches;
     status_.from_handoff += batch.from_handoff;
     status_.from_archive += batch.from_archive;
     status_.unreadable += batch.unreadable;

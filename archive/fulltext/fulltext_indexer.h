@@ -81,6 +81,7 @@ struct FulltextIndexerStatus {
   uint64_t from_archive = 0;         // ... and read back from the archive
   uint64_t dropped_offers = 0;       // offers that did not fit the queue
   uint64_t unreadable = 0;           // messages whose stored bytes could not be read (not indexed)
+  uint64_t batches = 0;              // index transactions since start
   std::string last_error;            // "" while batches succeed
 };
 

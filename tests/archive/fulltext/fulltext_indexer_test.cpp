@@ -80,6 +80,26 @@ TEST(FulltextIndexer, AQueueTooSmallForAnyOfferReadsEverythingBack) {
   EXPECT_EQ(a.Find("axolotl").size(), 20u);
 }
 
+// A backlog that never went through the hand-off (a burst that overflowed the queue, a
+// restart) is read back at most batch_bytes per index transaction: Gather counts only
+// hand-off bytes, so the whole backlog was once read into one batch.
+TEST(FulltextIndexer, ReadsABacklogBackNoMoreThanBatchBytesAtATime) {
+  FulltextArchive a({}, /*start_indexer=*/false);
+  std::string words;
+  for (int w = 0; w < 250; ++w) words += "numbat ";  // ~1,750 bytes of text per message
+  for (int i = 0; i < 12; ++i) a.Ingest(Message(i, words));
+  FulltextIndexerOptions o;
+  o.queue_bytes = 1;
+  o.batch_bytes = 5000;  // about three of these documents
+  a.StartIndexer(o);
+  a.WaitIndexed();
+  const FulltextIndexerStatus s = a.indexer().status();
+  EXPECT_EQ(s.from_archive, 12u);
+  EXPECT_GE(s.batches, 3u) << "the backlog was read back in too few batches";
+  EXPECT_LE(s.batches, 6u);
+  EXPECT_EQ(a.Find("numbat").size(), 12u);
+}
+
 TEST(FulltextIndexer, DisabledArchiveStartsNoIndexerAndMakesNoFile) {
   FulltextArchive a({}, /*start_indexer=*/false, /*enabled=*/false);
   auto indexer = StartFulltextIndexer(a.archive());
