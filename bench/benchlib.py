@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import time
+import urllib.request
 
 KIB = 1024
 MIB = 1024 * 1024
@@ -206,12 +207,13 @@ class Daemon(Server):
         self.expected = tuple(expected)
 
     def start(self):
+        self.http_port = free_port()
         argv = [os.path.join(self.bindir, "chainmaild"),
                 "--set", f"data.dir={self.data}",
                 "--set", f"smtp.listen=127.0.0.1:{self.port}",
                 # A free port keeps the REST listener from colliding with a chainmaild
                 # already on the default 8025.
-                "--set", f"http.listen=127.0.0.1:{free_port()}",
+                "--set", f"http.listen=127.0.0.1:{self.http_port}",
                 "--set", "archive.min_free_mb=0"]
         for kv in self.extra:
             argv += ["--set", kv]
@@ -230,6 +232,25 @@ class Daemon(Server):
                     return
             time.sleep(0.05)
         raise BenchError(f"chainmaild not ready after 60 s:\n{tail(self.log)}")
+
+    def metric(self, name):
+        """One unlabelled sample of the daemon's /metrics (float), or None if absent."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/metrics", timeout=10) as r:
+            for line in r.read().decode("utf-8", "replace").splitlines():
+                if line.startswith(name + " "):
+                    return float(line.split()[1])
+        return None
+
+    def wait_indexed(self, timeout=300.0):
+        """Waits until the full-text indexer has caught up (lag 0); returns the seconds
+        waited, or None on timeout."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            lag = self.metric("chainmail_fulltext_lag_messages")
+            if lag is None or lag == 0:  # None: full-text search is off, nothing to wait for
+                return time.monotonic() - t0
+            time.sleep(0.2)
+        return None
 
     def stop(self):
         """SIGTERM; returns (peak RSS KiB, exit status, log lines that are not routine)."""
