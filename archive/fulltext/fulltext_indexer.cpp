@@ -119,21 +119,23 @@ void FulltextIndexer::Offer(ExtractedMessage message) {
     } else if (queue_.emplace(doc.seq, std::move(doc)).second) {
       queue_bytes_ += bytes;
     }
-    switch (awaiting_) {  // the predicates of the waits in Step and Gather
-      case Awaiting::kOffer:
-        wake = max_offered_ >= awaited_seq_;
-        break;
-      case Awaiting::kFullBatch:
-        wake = queue_.size() >= options_.batch_messages;
-        break;
-      case Awaiting::kSeq:
-        wake = queue_.count(static_cast<uint64_t>(awaited_seq_)) > 0;
-        break;
-      case Awaiting::kNothing:
-        break;
-    }
+    wake = WaitEnded();
   }
   if (wake) work_.notify_one();
+}
+
+bool FulltextIndexer::WaitEnded() const {
+  switch (awaiting_) {
+    case Awaiting::kOffer:
+      return max_offered_ >= awaited_seq_;
+    case Awaiting::kFullBatch:
+      return queue_.size() >= options_.batch_messages;
+    case Awaiting::kSeq:
+      return queue_.count(static_cast<uint64_t>(awaited_seq_)) > 0;
+    case Awaiting::kNothing:
+      break;
+  }
+  return false;
 }
 
 void FulltextIndexer::Observe(int64_t seq, Clock::time_point at) {
@@ -248,9 +250,9 @@ Status FulltextIndexer::Step() {
     status_.deferring = false;
     awaiting_ = Awaiting::kOffer;
     awaited_seq_ = next;
-    if (work_.wait_for(lock, options_.idle_poll, [&] { return stopping_ || max_offered_ >= next; }) && !stopping_) {
+    if (work_.wait_for(lock, options_.idle_poll, [&] { return stopping_ || WaitEnded(); }) && !stopping_) {
       awaiting_ = Awaiting::kFullBatch;
-      work_.wait_for(lock, options_.linger, [&] { return stopping_ || queue_.size() >= options_.batch_messages; });
+      work_.wait_for(lock, options_.linger, [&] { return stopping_ || WaitEnded(); });
     }
     awaiting_ = Awaiting::kNothing;
     return Status::Ok();
@@ -290,8 +292,7 @@ bool FulltextIndexer::Gather(Batch& batch, std::unique_lock<std::mutex>& lock) {
       if (auto at = ObservedAt(seq)) {
         awaiting_ = Awaiting::kSeq;
         awaited_seq_ = seq;
-        work_.wait_until(lock, *at + options_.reorder_wait,
-                         [&] { return stopping_ || queue_.count(static_cast<uint64_t>(seq)) > 0; });
+        work_.wait_until(lock, *at + options_.reorder_wait, [&] { return stopping_ || WaitEnded(); });
         awaiting_ = Awaiting::kNothing;
         if (stopping_) return false;
         it = queue_.find(static_cast<uint64_t>(seq));

@@ -113,6 +113,7 @@ class FulltextIndexer : public ExtractedMessageSink {
   bool ShouldDefer(Clock::time_point now);                   // mu_ held
   void ForgetOldArrivals(Clock::time_point now);             // mu_ held
   std::optional<Clock::time_point> ObservedAt(int64_t seq);  // mu_ held
+  bool WaitEnded() const;                                    // mu_ held: awaiting_ is satisfied
   bool Gather(Batch& batch, std::unique_lock<std::mutex>& lock);
   Status LoadMissing(Batch& batch);
   void Finish(const Batch& batch, Clock::time_point started);
@@ -137,8 +138,8 @@ class FulltextIndexer : public ExtractedMessageSink {
   std::deque<std::pair<int64_t, Clock::time_point>> observed_;
   int64_t no_wait_through_ = -1;  // seqs never to await from the queue (before start, dropped). guarded by mu_
   int64_t max_offered_ = -1;      // guarded by mu_
-  // What the indexer thread is waiting for on work_, so that an offer wakes it only when it
-  // ends that wait: woken by every offer, it rose and went back to sleep once per message
+  // What the indexer thread is waiting for on work_ (WaitEnded), so that an offer wakes it
+  // only when it ends that wait: woken by every offer, it rose and went back to sleep once per message
   // (two context switches, a few per cent of ingest's CPU). guarded by mu_
   enum class Awaiting { kNothing, kOffer, kFullBatch, kSeq };
   Awaiting awaiting_ = Awaiting::kNothing;

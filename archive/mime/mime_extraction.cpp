@@ -227,16 +227,13 @@ MimeExtraction ExtractMime(std::string_view message, const MimeLimits& limits, M
     if (is_text) ++next_text;
     const bool is_envelope = static_cast<int32_t>(i) == envelope;
     const bool keep = (is_text && text.room() > 0) || is_envelope;
-    if (text_only && !keep) {
-      if (is_text) part.flags |= mimeflag::kTextLimit;
-      continue;
-    }
+    if (is_text && !keep) part.flags |= mimeflag::kTextLimit;
+    if (text_only && !keep) continue;
     std::string kept;
     bool kept_cut = false;
     const size_t budget = std::min(limits.max_part_decoded_bytes, total_left);
     ReadLeaf(message, budget, hash, &part, limits.max_text_part_bytes, keep ? &kept : nullptr, &kept_cut);
     total_left -= std::min<size_t>(total_left, part.decoded_size);
-    if (is_text && !keep) part.flags |= mimeflag::kTextLimit;
     if (is_text && keep) {
       part.is_text = true;
       if (kept_cut) part.flags |= mimeflag::kTextLimit;

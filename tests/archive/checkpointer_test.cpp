@@ -91,8 +91,9 @@ TEST(Checkpointer, SleepsThroughCommitsUntilItsInterval) {
   const auto start = std::chrono::steady_clock::now();
   for (int i = 1; i <= 30; ++i) Ingest(*s.archive, SampleMessage(i));
   const long after = ThreadSleeps("cm-checkpoint");
-  if (std::chrono::steady_clock::now() - start < std::chrono::seconds(4))  // all inside one interval
+  if (std::chrono::steady_clock::now() - start < std::chrono::seconds(4)) {  // all inside one interval
     EXPECT_LE(after - before, 2) << "the checkpointer woke for commits";
+  }
   s.archive->Close();  // still signs what was committed at the stop
   auto latest = LatestCheckpoint(*OpenDb(dir.path()), LogName::kMessages);
   ASSERT_TRUE(latest.ok() && latest->has_value());

@@ -247,8 +247,9 @@ TEST(FulltextIndexer, LingeringIndexerSleepsThroughOffersThatDoNotFillTheBatch) 
   const auto start = std::chrono::steady_clock::now();
   for (int i = 1; i <= 40; ++i) a.Ingest(Message(i, "tapir"));
   const long after = ThreadSleeps("cm-fulltext");
-  if (std::chrono::steady_clock::now() - start < std::chrono::seconds(3))  // all inside the linger
+  if (std::chrono::steady_clock::now() - start < std::chrono::seconds(3)) {  // all inside the linger
     EXPECT_LE(after - before, 3) << "the indexer woke for offers that could not end its wait";
+  }
   a.WaitIndexed();
   EXPECT_EQ(a.Find("tapir").size(), 41u);
   EXPECT_EQ(a.indexer().status().from_handoff, 41u);
